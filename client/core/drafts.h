@@ -1,0 +1,31 @@
+#pragma once
+
+#include "localdatabase.h"
+
+#include <QObject>
+
+namespace dpichat {
+
+/// Per-thread unsent composer text, kept across restarts of the app (SQLite).
+class Drafts : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit Drafts(const QString &databasePath, QObject *parent = nullptr);
+    ~Drafts() override;
+
+    bool isOpen() const { return m_db.isOpen(); }
+    /// See Outbox::accountKey().
+    void setAccount(const QString &account);
+
+    QString draft(qint64 thread) const;
+    /// Stores the text; empty (or only white space) text removes the draft.
+    void setDraft(qint64 thread, const QString &text);
+
+private:
+    LocalDatabase m_db;
+    QString m_account;
+};
+
+} // namespace dpichat

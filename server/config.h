@@ -1,0 +1,54 @@
+#pragma once
+
+#include "protocol/errors.h"
+#include "store/sqlstore.h"
+
+#include <QHostAddress>
+#include <QStringList>
+
+namespace dpichat::server {
+
+/// Everything `dpichat-server` can be told, from the command line and the config file
+/// (INI through QSettings; the command line wins).
+struct ServerConfig
+{
+    QHostAddress listen = QHostAddress::LocalHost;
+    quint16 port = 8787;
+    QString db; ///< "sqlite:PATH" or "postgres://USER:PASS@HOST:PORT/DB"; empty: the default file.
+    QString tlsCert;
+    QString tlsKey;
+    quint16 metricsPort = 0;
+    double rateLimit = 20;
+    bool demo = false;
+    QString sqliteSynchronous = QStringLiteral("FULL");
+    qint64 tokenTtlDays = 30;
+    QStringList allowedOrigins;
+    qint64 maxOutputBytes = 4 * 1024 * 1024;
+    int maxPendingConnections = 1024;
+
+    /// The command's words after the options: empty to serve, or e.g. {"user", "add"}.
+    QStringList command;
+    /// For `user add`: --email, --name, --role.
+    QString email;
+    QString name;
+    QString role;
+};
+
+/// What parsing the command line ended in.
+struct ParseOutcome
+{
+    enum Kind { Run, Help, Version, UsageError };
+    Kind kind = Run;
+    QString text; ///< The help or version text, or the usage error.
+};
+
+/// Parses `arguments` (argv as strings) into `config`.
+ParseOutcome parseCommandLine(const QStringList &arguments, ServerConfig &config);
+
+/// The default database: a file in the platform's data directory.
+QString defaultDatabasePath();
+
+/// Turns --db into store options; a bad URL is a one-line error.
+Expected<SqlStoreOptions> storeOptionsFor(const ServerConfig &config);
+
+} // namespace dpichat::server

@@ -1,0 +1,134 @@
+#include "auth/passwords.h"
+#include "cli/admincli.h"
+#include "config.h"
+#include "logging.h"
+#include "server.h"
+#include "store/sqlstore.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QSocketNotifier>
+#include <QTimer>
+
+#include <csignal>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace dpichat;
+using namespace dpichat::server;
+
+namespace {
+
+int g_signalFds[2] = {-1, -1};
+
+void onSignal(int)
+{
+    const char c = 1;
+    // Only async-signal-safe calls here; the event loop does the rest.
+    [[maybe_unused]] auto n = ::write(g_signalFds[0], &c, 1);
+}
+
+/// SIGTERM and SIGINT end the event loop through a socket pair, the way Qt's docs suggest.
+void installSignalHandlers(QObject *context, std::function<void()> onStop)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalFds) != 0)
+        return;
+    auto *notifier = new QSocketNotifier(g_signalFds[1], QSocketNotifier::Read, context);
+    QObject::connect(notifier, &QSocketNotifier::activated, context, [notifier, onStop] {
+        notifier->setEnabled(false);
+        char c;
+        [[maybe_unused]] auto n = ::read(g_signalFds[1], &c, 1);
+        onStop();
+    });
+    struct sigaction sa = {};
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGINT, &sa, nullptr);
+}
+
+int fail(const QString &message, int code)
+{
+    QTextStream(stderr) << "dpichat-server: " << message << Qt::endl;
+    return code;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{category} %{type}: %{message}"));
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("dpichat-server"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(DPICHAT_VERSION));
+
+    ServerConfig config;
+    const ParseOutcome parsed = parseCommandLine(QCoreApplication::arguments(), config);
+    switch (parsed.kind) {
+    case ParseOutcome::Help:
+    case ParseOutcome::Version:
+        QTextStream(stdout) << parsed.text << Qt::endl;
+        return 0;
+    case ParseOutcome::UsageError:
+        return fail(parsed.text, 2);
+    case ParseOutcome::Run:
+        break;
+    }
+    if (!passwords::initialise())
+        return fail(QStringLiteral("libsodium could not start"), 1);
+
+    const auto options = storeOptionsFor(config);
+    if (const auto *e = std::get_if<ProtocolError>(&options))
+        return fail(e->message, 2);
+    const SqlStoreOptions &storeOptions = std::get<SqlStoreOptions>(options);
+    if (storeOptions.driver == u"QSQLITE") {
+        const QString dir = QFileInfo(storeOptions.database).absolutePath();
+        if (!QDir().mkpath(dir))
+            return fail(QStringLiteral("cannot create the data directory %1").arg(dir), 1);
+    }
+    SqlStore store(storeOptions);
+    if (const auto opened = store.open(); const auto *e = std::get_if<ProtocolError>(&opened))
+        return fail(QStringLiteral("cannot open the database: %1").arg(e->message), 1);
+
+    if (!config.command.isEmpty()) {
+        // A command's output is its answer; the store's progress notes would only clutter it.
+        QLoggingCategory::setFilterRules(QStringLiteral("dpichat.*.info=false"));
+        QTextStream in(stdin), out(stdout), err(stderr);
+        return AdminCli(store, in, out, err).run(config);
+    }
+
+    if (config.demo) {
+        if (const auto r = ensureDemoAccounts(store); const auto *e = std::get_if<ProtocolError>(&r))
+            return fail(QStringLiteral("cannot add the demo accounts: %1").arg(e->message), 1);
+    }
+    if (!config.tlsCert.isEmpty())
+        return fail(QStringLiteral("TLS is not available in this build yet"), 1);
+    if (config.metricsPort != 0)
+        return fail(QStringLiteral("--metrics-port is not available in this build yet"), 1);
+
+    Server server(store, config);
+    if (const auto started = server.start(); const auto *e = std::get_if<ProtocolError>(&started))
+        return fail(e->message, 1);
+
+    QTextStream out(stdout);
+    out << "dpichat-server " << DPICHAT_VERSION << " listening on ws://"
+        << config.listen.toString() << ':' << server.port() << "/" << Qt::endl;
+    if (config.demo) {
+        out << "demo accounts: hello@designpi.com / admin123 (admin), "
+               "john.doe@example.com / customer123 (customer), "
+               "mia.member@example.com / member123 (member)"
+            << Qt::endl;
+    }
+
+    installSignalHandlers(&app, [&] {
+        qCInfo(lcNet) << "shutting down";
+        server.shutdown();
+        // Give close frames a moment to go out; never more than a few seconds.
+        QTimer::singleShot(500, &app, &QCoreApplication::quit);
+    });
+    const int code = app.exec();
+    store.close();
+    return code;
+}

@@ -1,0 +1,254 @@
+#include "dispatcher.h"
+
+#include "auth/authenticator.h"
+#include "logging.h"
+#include "net/committer.h"
+#include "net/router.h"
+#include "net/session.h"
+#include "protocol/limits.h"
+
+#include <QPointer>
+#include <QWebSocketProtocol>
+
+namespace dpichat::server {
+
+namespace {
+template<typename T>
+const ProtocolError *errorOf(const Expected<T> &e)
+{
+    return std::get_if<ProtocolError>(&e);
+}
+} // namespace
+
+Dispatcher::Dispatcher(Store &store, Authenticator &auth, Router &router, Committer &committer,
+                       QObject *parent)
+    : QObject(parent), m_store(store), m_auth(auth), m_router(router), m_committer(committer)
+{
+}
+
+void Dispatcher::handle(Session &s, RequestFrame &&frame)
+{
+    const QJsonValue &id = frame.id;
+    if (auto *login = std::get_if<LoginRequest>(&frame.request)) {
+        onLogin(s, id, *login);
+        return;
+    }
+    if (!s.isLoggedIn()) {
+        s.replyError(id, {ErrorCode::Unauthenticated, QStringLiteral("log in first")});
+        return;
+    }
+    std::visit(
+        [&](const auto &r) {
+            using T = std::decay_t<decltype(r)>;
+            if constexpr (std::is_same_v<T, LogoutRequest>)
+                onLogout(s, id);
+            else if constexpr (std::is_same_v<T, ThreadsRequest>)
+                onThreads(s, id);
+            else if constexpr (std::is_same_v<T, HistoryRequest>)
+                onHistory(s, id, r);
+            else if constexpr (std::is_same_v<T, SendRequest>)
+                onSend(s, id, r);
+            else if constexpr (std::is_same_v<T, ReadRequest>)
+                onRead(s, id, r);
+            else if constexpr (std::is_same_v<T, SyncRequest>)
+                onSync(s, id, r);
+            else if constexpr (std::is_same_v<T, TypingRequest>)
+                onTyping(s, id, r);
+            else if constexpr (std::is_same_v<T, PingRequest>)
+                s.reply(id, PongReply{});
+        },
+        frame.request);
+}
+
+void Dispatcher::sessionFinished(Session &session)
+{
+    if (session.isLoggedIn())
+        m_router.detach(&session);
+}
+
+void Dispatcher::onLogin(Session &s, const QJsonValue &id, const LoginRequest &r)
+{
+    if (s.isLoggedIn() || s.isLoginPending()) {
+        s.replyError(id, {ErrorCode::BadRequest, QStringLiteral("already logged in")});
+        return;
+    }
+    if (r.protocol != limits::kProtocolVersion) {
+        s.replyError(id, {ErrorCode::UnsupportedProtocol,
+                          QStringLiteral("this server speaks protocol %1")
+                              .arg(limits::kProtocolVersion)});
+        return;
+    }
+    s.setLoginPending(true);
+    QPointer<Session> session(&s);
+    m_auth.login(r, s.peerAddress(), &s, [this, session, id](const Expected<LoginResult> &result) {
+        if (!session)
+            return;
+        session->setLoginPending(false);
+        if (const auto *e = errorOf(result)) {
+            session->replyError(id, *e);
+            return;
+        }
+        const LoginResult &login = std::get<LoginResult>(result);
+        User user = login.user.user;
+        user.online = true;
+        session->setLoggedIn(user, login.user.threadId, login.token);
+        WelcomeReply welcome;
+        welcome.token = login.token;
+        welcome.user = user;
+        welcome.frameBytes = limits::kFrameBytes;
+        welcome.textChars = limits::kTextChars;
+        welcome.serverVersion = QStringLiteral(DPICHAT_VERSION);
+        session->reply(id, welcome);
+        m_router.sendPresenceSnapshot(session);
+        m_router.attach(session);
+    });
+}
+
+void Dispatcher::onLogout(Session &s, const QJsonValue &id)
+{
+    const auto revoked = m_auth.logout(s.token());
+    if (const auto *e = errorOf(revoked)) {
+        s.replyError(id, *e);
+        return;
+    }
+    s.reply(id, OkReply{});
+    // Every live session that logged in with this token ends with it.
+    const QList<Session *> sessions = m_router.sessionsOf(s.user().id);
+    for (Session *other : sessions) {
+        if (other->token() == s.token())
+            other->close(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("logged out"));
+    }
+    s.close(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("logged out"));
+}
+
+void Dispatcher::onThreads(Session &s, const QJsonValue &id)
+{
+    auto threads = m_store.threadsFor(s.user());
+    if (const auto *e = errorOf(threads)) {
+        s.replyError(id, *e);
+        return;
+    }
+    ThreadsReply reply{std::get<QList<Thread>>(std::move(threads))};
+    for (Thread &t : reply.threads) {
+        t.owner.online = m_router.isOnline(t.owner.id);
+        m_threadOwners.insert(t.id, t.owner.id);
+    }
+    s.reply(id, reply);
+}
+
+Expected<qint64> Dispatcher::accessibleThreadOwner(const Session &s, qint64 thread)
+{
+    if (s.user().role != Role::Admin) {
+        // Never say whether someone else's thread exists.
+        if (thread != s.ownThread() || s.ownThread() == 0)
+            return ProtocolError{ErrorCode::Forbidden, QStringLiteral("not your thread")};
+        return s.user().id;
+    }
+    if (auto it = m_threadOwners.constFind(thread); it != m_threadOwners.cend())
+        return *it;
+    auto owner = m_store.threadOwner(thread);
+    if (const auto *e = errorOf(owner))
+        return *e;
+    const auto found = std::get<std::optional<qint64>>(owner);
+    if (!found)
+        return ProtocolError{ErrorCode::NotFound, QStringLiteral("no such thread")};
+    m_threadOwners.insert(thread, *found);
+    return *found;
+}
+
+void Dispatcher::onHistory(Session &s, const QJsonValue &id, const HistoryRequest &r)
+{
+    const auto owner = accessibleThreadOwner(s, r.thread);
+    if (const auto *e = errorOf(owner)) {
+        s.replyError(id, *e);
+        return;
+    }
+    auto page = m_store.history(r.thread, r.before, r.limit);
+    if (const auto *e = errorOf(page)) {
+        s.replyError(id, *e);
+        return;
+    }
+    auto &p = std::get<MessagePage>(page);
+    s.reply(id, HistoryReply{r.thread, std::move(p.messages), p.hasMore});
+}
+
+void Dispatcher::onSend(Session &s, const QJsonValue &id, const SendRequest &r)
+{
+    const auto owner = accessibleThreadOwner(s, r.thread);
+    if (const auto *e = errorOf(owner)) {
+        s.replyError(id, *e);
+        return;
+    }
+    const auto text = validateMessageText(r.text, limits::kTextChars);
+    if (const auto *e = errorOf(text)) {
+        s.replyError(id, *e);
+        return;
+    }
+    const qint64 ownerId = std::get<qint64>(owner);
+    QPointer<Session> session(&s);
+    m_committer.submit(
+        NewMessage{r.thread, s.user().id, r.clientId, std::get<QString>(text)},
+        [this, session, id, ownerId](const Expected<AppendResult> &result) {
+            if (const auto *e = errorOf(result)) {
+                if (session)
+                    session->replyError(id, *e);
+                return;
+            }
+            const AppendResult &stored = std::get<AppendResult>(result);
+            if (session)
+                session->reply(id, SentReply{stored.message});
+            // A repeated clientId returns the original and pushes nothing new.
+            if (stored.created) {
+                m_router.pushToThread(
+                    ownerId, QString::fromUtf8(encodeServerFrame(MessagePush{stored.message})),
+                    session.data());
+            }
+        });
+}
+
+void Dispatcher::onRead(Session &s, const QJsonValue &id, const ReadRequest &r)
+{
+    const auto owner = accessibleThreadOwner(s, r.thread);
+    if (const auto *e = errorOf(owner)) {
+        s.replyError(id, *e);
+        return;
+    }
+    const auto moved = m_store.advanceReadCursor(r.thread, s.user().id, r.upTo);
+    if (const auto *e = errorOf(moved)) {
+        s.replyError(id, *e);
+        return;
+    }
+    s.reply(id, OkReply{});
+    if (const auto upTo = std::get<std::optional<qint64>>(moved)) {
+        m_router.pushToThread(std::get<qint64>(owner),
+                              QString::fromUtf8(encodeServerFrame(
+                                  ReadPush{r.thread, s.user().id, *upTo})),
+                              &s);
+    }
+}
+
+void Dispatcher::onSync(Session &s, const QJsonValue &id, const SyncRequest &r)
+{
+    auto page = m_store.sync(s.user(), r.after, r.limit);
+    if (const auto *e = errorOf(page)) {
+        s.replyError(id, *e);
+        return;
+    }
+    auto &p = std::get<MessagePage>(page);
+    s.reply(id, SyncReply{std::move(p.messages), p.hasMore});
+}
+
+void Dispatcher::onTyping(Session &s, const QJsonValue &id, const TypingRequest &r)
+{
+    const auto owner = accessibleThreadOwner(s, r.thread);
+    if (const auto *e = errorOf(owner)) {
+        s.replyError(id, *e);
+        return;
+    }
+    m_router.pushToThreadExceptUser(
+        std::get<qint64>(owner),
+        QString::fromUtf8(encodeServerFrame(TypingPush{r.thread, s.user().id, s.user().name, r.active})),
+        s.user().id);
+}
+
+} // namespace dpichat::server

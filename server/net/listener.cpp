@@ -1,0 +1,94 @@
+#include "listener.h"
+
+#include "logging.h"
+#include "net/dispatcher.h"
+
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QWebSocket>
+#include <QWebSocketCorsAuthenticator>
+#include <QWebSocketServer>
+
+namespace dpichat::server {
+
+Listener::Listener(Dispatcher &dispatcher, const ListenerOptions &options, QObject *parent)
+    : QObject(parent)
+    , m_dispatcher(dispatcher)
+    , m_options(options)
+    , m_tcp(new QTcpServer(this))
+    , m_ws(new QWebSocketServer(QStringLiteral("dpichat"), QWebSocketServer::NonSecureMode, this))
+{
+    m_tcp->setMaxPendingConnections(options.maxPendingConnections);
+    m_ws->setMaxPendingConnections(options.maxPendingConnections);
+    m_ws->setHandshakeTimeout(options.handshakeTimeoutMs);
+    connect(m_tcp, &QTcpServer::newConnection, this, &Listener::onTcpConnection);
+    connect(m_ws, &QWebSocketServer::newConnection, this, &Listener::onWebSocket);
+    connect(m_ws, &QWebSocketServer::originAuthenticationRequired, this,
+            [this](QWebSocketCorsAuthenticator *cors) {
+                const QString origin = cors->origin();
+                cors->setAllowed(m_options.allowedOrigins.isEmpty() || origin.isEmpty()
+                                 || m_options.allowedOrigins.contains(origin));
+                if (!cors->allowed())
+                    qCInfo(lcNet) << "refused a connection from origin" << origin;
+            });
+}
+
+Listener::~Listener()
+{
+    // Sessions reference the dispatcher; make sure none outlives this.
+    const auto sessions = m_sessions;
+    for (Session *s : sessions) {
+        m_dispatcher.sessionFinished(*s);
+        delete s;
+    }
+}
+
+Expected<bool> Listener::listen(const QHostAddress &address, quint16 port)
+{
+    if (!m_tcp->listen(address, port)) {
+        return ProtocolError{ErrorCode::Internal,
+                             QStringLiteral("cannot listen on %1:%2: %3")
+                                 .arg(address.toString())
+                                 .arg(port)
+                                 .arg(m_tcp->errorString())};
+    }
+    return true;
+}
+
+quint16 Listener::port() const
+{
+    return m_tcp->serverPort();
+}
+
+void Listener::onTcpConnection()
+{
+    while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
+        // QWebSocketServer leaves Nagle's algorithm on; small pushes would wait for ACKs.
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        m_ws->handleConnection(socket);
+    }
+}
+
+void Listener::onWebSocket()
+{
+    while (QWebSocket *socket = m_ws->nextPendingConnection()) {
+        auto *session = new Session(socket, m_dispatcher, m_options.sessionLimits, this);
+        m_sessions.insert(session);
+        connect(session, &Session::finished, this, [this](Session *s) {
+            if (!m_sessions.remove(s))
+                return;
+            m_dispatcher.sessionFinished(*s);
+            s->deleteLater();
+        });
+    }
+}
+
+void Listener::closeAll(int code, const QString &reason)
+{
+    m_tcp->close();
+    const auto sessions = m_sessions;
+    for (Session *s : sessions)
+        s->close(code, reason);
+}
+
+} // namespace dpichat::server

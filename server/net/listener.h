@@ -1,0 +1,53 @@
+#pragma once
+
+#include "net/session.h"
+
+#include <QHostAddress>
+#include <QObject>
+#include <QSet>
+#include <QStringList>
+
+class QTcpServer;
+class QWebSocketServer;
+
+namespace dpichat::server {
+
+class Dispatcher;
+
+struct ListenerOptions
+{
+    SessionLimits sessionLimits;
+    int maxPendingConnections = 1024; ///< Qt's default of 30 refuses bursts of reconnects.
+    int handshakeTimeoutMs = 10'000;
+    /// Browser Origins allowed to connect; empty allows all. Clients that send no Origin
+    /// (desktop apps) are always allowed: only browsers send one, and only they need this.
+    QStringList allowedOrigins;
+};
+
+/// Accepts TCP connections, upgrades them to WebSockets and gives each a Session.
+class Listener : public QObject
+{
+    Q_OBJECT
+public:
+    Listener(Dispatcher &dispatcher, const ListenerOptions &options, QObject *parent = nullptr);
+    ~Listener() override;
+
+    /// Starts listening; on failure returns a one-line reason (e.g. the port is in use).
+    Expected<bool> listen(const QHostAddress &address, quint16 port);
+    quint16 port() const;
+    int connectionCount() const { return int(m_sessions.size()); }
+    /// Stops accepting and closes every session with `code`.
+    void closeAll(int code, const QString &reason);
+
+private:
+    void onTcpConnection();
+    void onWebSocket();
+
+    Dispatcher &m_dispatcher;
+    ListenerOptions m_options;
+    QTcpServer *m_tcp;
+    QWebSocketServer *m_ws;
+    QSet<Session *> m_sessions;
+};
+
+} // namespace dpichat::server

@@ -1,0 +1,110 @@
+#include "router.h"
+
+#include "logging.h"
+#include "net/session.h"
+#include "protocol/codec.h"
+
+namespace dpichat::server {
+
+Router::Router(Store &store, QObject *parent) : QObject(parent), m_store(store) { }
+
+void Router::attach(Session *session)
+{
+    const User &user = session->user();
+    QList<Session *> &sessions = m_byUser[user.id];
+    const bool first = sessions.isEmpty();
+    sessions.append(session);
+    if (user.role == Role::Admin)
+        m_admins.append(session);
+    ++m_sessionCount;
+    if (first)
+        announce(user, true, std::nullopt);
+}
+
+void Router::detach(Session *session)
+{
+    const User &user = session->user();
+    auto it = m_byUser.find(user.id);
+    if (it == m_byUser.end() || !it->removeOne(session))
+        return;
+    m_admins.removeOne(session);
+    --m_sessionCount;
+    if (!it->isEmpty())
+        return;
+    m_byUser.erase(it);
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const auto recorded = m_store.setLastSeen(user.id, now);
+    if (const auto *e = std::get_if<ProtocolError>(&recorded))
+        qCWarning(lcRouter) << "could not record last seen:" << e->message;
+    announce(user, false, now);
+}
+
+void Router::announce(const User &user, bool online, const std::optional<QDateTime> &lastSeen)
+{
+    const QString frame =
+        QString::fromUtf8(encodeServerFrame(PresencePush{user.id, online, lastSeen}));
+    if (user.role == Role::Admin)
+        pushToAll(frame);
+    else
+        pushToAdmins(frame);
+}
+
+void Router::sendPresenceSnapshot(Session *session) const
+{
+    const bool admin = session->user().role == Role::Admin;
+    for (auto it = m_byUser.cbegin(); it != m_byUser.cend(); ++it) {
+        if (it.key() == session->user().id || it->isEmpty())
+            continue;
+        if (!admin && it->first()->user().role != Role::Admin)
+            continue;
+        session->sendText(
+            QString::fromUtf8(encodeServerFrame(PresencePush{it.key(), true, std::nullopt})));
+    }
+}
+
+void Router::pushToThread(qint64 ownerId, const QString &frame, const Session *except)
+{
+    // Copies: a send may close a slow session, which detaches it from these lists.
+    const QList<Session *> owners = m_byUser.value(ownerId);
+    for (Session *s : owners) {
+        if (s != except)
+            s->sendText(frame);
+    }
+    const QList<Session *> admins = m_admins;
+    for (Session *s : admins) {
+        if (s != except && s->user().id != ownerId)
+            s->sendText(frame);
+    }
+}
+
+void Router::pushToThreadExceptUser(qint64 ownerId, const QString &frame, qint64 exceptUser)
+{
+    if (ownerId != exceptUser) {
+        const QList<Session *> owners = m_byUser.value(ownerId);
+        for (Session *s : owners)
+            s->sendText(frame);
+    }
+    const QList<Session *> admins = m_admins;
+    for (Session *s : admins) {
+        if (s->user().id != exceptUser && s->user().id != ownerId)
+            s->sendText(frame);
+    }
+}
+
+void Router::pushToAdmins(const QString &frame)
+{
+    const QList<Session *> admins = m_admins;
+    for (Session *s : admins)
+        s->sendText(frame);
+}
+
+void Router::pushToAll(const QString &frame)
+{
+    const auto byUser = m_byUser;
+    for (const QList<Session *> &sessions : byUser) {
+        for (Session *s : sessions)
+            s->sendText(frame);
+    }
+}
+
+} // namespace dpichat::server

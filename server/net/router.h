@@ -1,0 +1,51 @@
+#pragma once
+
+#include "store/store.h"
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+
+namespace dpichat::server {
+
+class Session;
+
+/// Knows which live sessions each user has and fans pushes out to them. Tracks presence:
+/// a user is online while at least one of their sessions is logged in.
+class Router : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Router(Store &store, QObject *parent = nullptr);
+
+    /// A session that has just logged in. Announces the user when it is their first session.
+    void attach(Session *session);
+    /// A logged-in session that is going away. Announces the user offline after their last.
+    void detach(Session *session);
+
+    bool isOnline(qint64 userId) const { return m_byUser.contains(userId); }
+    int sessionCount() const { return m_sessionCount; }
+    QList<Session *> sessionsOf(qint64 userId) const { return m_byUser.value(userId); }
+
+    /// A frame for a thread's participants: every session of its owner and of every admin,
+    /// except `except` (the session that caused it, if any).
+    void pushToThread(qint64 ownerId, const QString &frame, const Session *except = nullptr);
+    /// The same, skipping every session of `exceptUser` (typing: nobody sees themselves).
+    void pushToThreadExceptUser(qint64 ownerId, const QString &frame, qint64 exceptUser);
+    void pushToAdmins(const QString &frame);
+    void pushToAll(const QString &frame);
+
+    /// Tells a freshly logged-in session who is online that it may see: admins see every
+    /// online user, others see the online admins.
+    void sendPresenceSnapshot(Session *session) const;
+
+private:
+    void announce(const User &user, bool online, const std::optional<QDateTime> &lastSeen);
+
+    Store &m_store;
+    QHash<qint64, QList<Session *>> m_byUser;
+    QList<Session *> m_admins;
+    int m_sessionCount = 0;
+};
+
+} // namespace dpichat::server

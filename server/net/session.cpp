@@ -1,0 +1,146 @@
+#include "session.h"
+
+#include "logging.h"
+#include "net/dispatcher.h"
+#include "protocol/limits.h"
+
+#include <QWebSocket>
+
+namespace dpichat::server {
+
+namespace {
+// A client that keeps hammering after this many refused frames in a row is cut off.
+constexpr int kMaxRefusedInARow = 200;
+} // namespace
+
+Session::Session(QWebSocket *socket, Dispatcher &dispatcher, const SessionLimits &limits,
+                 QObject *parent)
+    : QObject(parent)
+    , m_socket(socket)
+    , m_dispatcher(dispatcher)
+    , m_limits(limits)
+    , m_bucket(limits.rateLimit, limits.rateLimit * 5)
+{
+    m_socket->setParent(this);
+    m_socket->setMaxAllowedIncomingFrameSize(limits::kFrameBytes);
+    m_socket->setMaxAllowedIncomingMessageSize(limits::kFrameBytes);
+    connect(m_socket, &QWebSocket::textMessageReceived, this, &Session::onText);
+    connect(m_socket, &QWebSocket::binaryMessageReceived, this, &Session::onBinary);
+    connect(m_socket, &QWebSocket::disconnected, this, &Session::onDisconnected);
+    connect(m_socket, &QWebSocket::pong, this, [this] { m_sinceActivity.start(); });
+
+    m_loginTimer.setSingleShot(true);
+    connect(&m_loginTimer, &QTimer::timeout, this, [this] {
+        if (!m_loggedIn) {
+            qCInfo(lcNet) << "closing a session that did not log in in time";
+            close(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("login timeout"));
+        }
+    });
+    m_loginTimer.start(limits.loginTimeoutMs);
+
+    m_sinceActivity.start();
+    connect(&m_livenessTimer, &QTimer::timeout, this, &Session::onLivenessCheck);
+    m_livenessTimer.start(limits.pingIntervalMs);
+}
+
+Session::~Session() = default;
+
+QHostAddress Session::peerAddress() const
+{
+    return m_socket->peerAddress();
+}
+
+void Session::setLoggedIn(const User &user, qint64 ownThread, const QString &token)
+{
+    m_user = user;
+    m_ownThread = ownThread;
+    m_token = token;
+    m_loggedIn = true;
+    m_loginPending = false;
+    m_loginTimer.stop();
+}
+
+void Session::sendText(const QString &frame)
+{
+    if (m_closing)
+        return;
+    m_socket->sendTextMessage(frame);
+    if (m_socket->bytesToWrite() > m_limits.maxOutputBytes) {
+        // Not a close handshake: the peer is not reading, so a close frame would only queue
+        // behind everything else. Drop the connection and free its buffers now.
+        qCWarning(lcNet) << "session of user" << m_user.id << "fell behind; disconnecting";
+        m_closing = true;
+        m_socket->abort();
+    }
+}
+
+void Session::reply(const QJsonValue &re, const ServerFrame &frame)
+{
+    sendText(QString::fromUtf8(encodeServerFrame(frame, re)));
+}
+
+void Session::replyError(const QJsonValue &re, const ProtocolError &error)
+{
+    sendText(QString::fromUtf8(encodeError(error.code, error.message, re)));
+}
+
+void Session::close(int code, const QString &reason)
+{
+    if (m_closing)
+        return;
+    m_closing = true;
+    m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
+    // A peer that never answers the close frame must not keep the socket forever.
+    QTimer::singleShot(2000, this, [this] { m_socket->abort(); });
+}
+
+void Session::onText(const QString &text)
+{
+    m_sinceActivity.start();
+    if (m_closing)
+        return;
+    auto decoded = decodeRequest(QByteArrayView(text.toUtf8()));
+    const QJsonValue id = std::visit([](const auto &d) { return d.id; }, decoded);
+    if (!m_bucket.tryTake(QDateTime::currentMSecsSinceEpoch())) {
+        replyError(id, {ErrorCode::RateLimited, QStringLiteral("too many requests")});
+        if (++m_refusedInARow > kMaxRefusedInARow)
+            close(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("too many requests"));
+        return;
+    }
+    if (auto *failure = std::get_if<RequestFailure>(&decoded)) {
+        replyError(failure->id, failure->error);
+        if (++m_refusedInARow > kMaxRefusedInARow)
+            close(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("too many bad frames"));
+        return;
+    }
+    m_refusedInARow = 0;
+    m_dispatcher.handle(*this, std::move(std::get<RequestFrame>(decoded)));
+}
+
+void Session::onBinary()
+{
+    m_sinceActivity.start();
+    replyError(QJsonValue::Undefined,
+               {ErrorCode::BadRequest, QStringLiteral("binary frames are not supported")});
+}
+
+void Session::onLivenessCheck()
+{
+    if (m_sinceActivity.elapsed() > 2 * m_limits.pingIntervalMs) {
+        qCInfo(lcNet) << "dropping a session that stopped answering";
+        m_closing = true;
+        m_socket->abort();
+        return;
+    }
+    m_socket->ping();
+}
+
+void Session::onDisconnected()
+{
+    m_closing = true;
+    m_loginTimer.stop();
+    m_livenessTimer.stop();
+    Q_EMIT finished(this);
+}
+
+} // namespace dpichat::server

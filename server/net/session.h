@@ -1,0 +1,82 @@
+#pragma once
+
+#include "net/ratelimiter.h"
+#include "protocol/codec.h"
+#include "protocol/types.h"
+
+#include <QElapsedTimer>
+#include <QHostAddress>
+#include <QObject>
+#include <QTimer>
+
+class QWebSocket;
+
+namespace dpichat::server {
+
+class Dispatcher;
+
+/// Limits and timings a Session enforces.
+struct SessionLimits
+{
+    double rateLimit = 20; ///< Requests a second; bursts of 5× that; 0 turns it off.
+    qint64 maxOutputBytes = 4 * 1024 * 1024; ///< Unsent output beyond this closes the session.
+    int loginTimeoutMs = 10'000;
+    int pingIntervalMs = 30'000; ///< A session silent for two intervals is dropped.
+};
+
+/// One client connection: owns its socket, enforces the per-connection limits (login
+/// timeout, request rate, output bound, liveness) and hands decoded requests to the
+/// Dispatcher. Knows who is logged in on it once login succeeded.
+class Session : public QObject
+{
+    Q_OBJECT
+public:
+    Session(QWebSocket *socket, Dispatcher &dispatcher, const SessionLimits &limits,
+            QObject *parent = nullptr);
+    ~Session() override;
+
+    bool isLoggedIn() const { return m_loggedIn; }
+    bool isLoginPending() const { return m_loginPending; }
+    const User &user() const { return m_user; }
+    qint64 ownThread() const { return m_ownThread; }
+    const QString &token() const { return m_token; }
+    QHostAddress peerAddress() const;
+
+    void setLoginPending(bool pending) { m_loginPending = pending; }
+    void setLoggedIn(const User &user, qint64 ownThread, const QString &token);
+
+    /// Sends one text frame, unless the session is closing. Closes the session if its unsent
+    /// output passes the bound: it catches up with `sync` when it comes back.
+    void sendText(const QString &frame);
+    void reply(const QJsonValue &re, const ServerFrame &frame);
+    void replyError(const QJsonValue &re, const ProtocolError &error);
+    /// Closes the socket with a close frame; the session goes away when it is closed.
+    void close(int code, const QString &reason);
+
+Q_SIGNALS:
+    /// The socket is gone; the owner removes and deletes the session.
+    void finished(dpichat::server::Session *session);
+
+private:
+    void onText(const QString &text);
+    void onBinary();
+    void onLivenessCheck();
+    void onDisconnected();
+
+    QWebSocket *m_socket;
+    Dispatcher &m_dispatcher;
+    SessionLimits m_limits;
+    TokenBucket m_bucket;
+    QTimer m_loginTimer;
+    QTimer m_livenessTimer;
+    QElapsedTimer m_sinceActivity;
+    User m_user;
+    qint64 m_ownThread = 0;
+    QString m_token;
+    bool m_loggedIn = false;
+    bool m_loginPending = false;
+    bool m_closing = false;
+    int m_refusedInARow = 0;
+};
+
+} // namespace dpichat::server

@@ -1,0 +1,81 @@
+#include "server.h"
+
+#include "auth/passwords.h"
+#include "logging.h"
+
+#include <QWebSocketProtocol>
+
+namespace dpichat::server {
+
+namespace {
+ListenerOptions listenerOptions(const ServerConfig &c)
+{
+    ListenerOptions o;
+    o.sessionLimits.rateLimit = c.rateLimit;
+    o.sessionLimits.maxOutputBytes = c.maxOutputBytes;
+    o.maxPendingConnections = c.maxPendingConnections;
+    o.allowedOrigins = c.allowedOrigins;
+    return o;
+}
+} // namespace
+
+Server::Server(Store &store, const ServerConfig &config, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+    , m_auth(store, config.tokenTtlDays * 24 * 3600)
+    , m_router(store)
+    , m_committer(store)
+    , m_dispatcher(store, m_auth, m_router, m_committer)
+    , m_listener(m_dispatcher, listenerOptions(config))
+    , m_threadWatcher(store, m_router)
+{
+}
+
+Server::~Server() = default;
+
+Expected<bool> Server::start()
+{
+    auto listening = m_listener.listen(m_config.listen, m_config.port);
+    if (std::holds_alternative<ProtocolError>(listening))
+        return listening;
+    m_threadWatcher.start();
+    return true;
+}
+
+void Server::shutdown()
+{
+    m_committer.flush();
+    m_listener.closeAll(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("server shutting down"));
+}
+
+Expected<bool> ensureDemoAccounts(Store &store)
+{
+    struct Demo
+    {
+        const char *email;
+        const char *name;
+        Role role;
+        const char *password;
+    };
+    static const Demo demos[] = {
+        {"hello@designpi.com", "Ann Support", Role::Admin, "admin123"},
+        {"john.doe@example.com", "John Doe", Role::Customer, "customer123"},
+        {"mia.member@example.com", "Mia Member", Role::Member, "member123"},
+    };
+    for (const Demo &d : demos) {
+        const QString email = QString::fromLatin1(d.email);
+        auto existing = store.userByEmail(email);
+        if (auto *e = std::get_if<ProtocolError>(&existing))
+            return *e;
+        if (std::get<std::optional<StoredUser>>(existing))
+            continue;
+        auto added = store.addUser(email, QString::fromLatin1(d.name), d.role,
+                                   passwords::hash(QString::fromLatin1(d.password)));
+        if (auto *e = std::get_if<ProtocolError>(&added))
+            return *e;
+        qCInfo(lcAuth) << "added demo account" << email;
+    }
+    return true;
+}
+
+} // namespace dpichat::server

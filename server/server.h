@@ -1,0 +1,45 @@
+#pragma once
+
+#include "auth/authenticator.h"
+#include "config.h"
+#include "net/committer.h"
+#include "net/dispatcher.h"
+#include "net/listener.h"
+#include "net/router.h"
+#include "net/threadwatcher.h"
+
+#include <QObject>
+
+namespace dpichat::server {
+
+/// The serving parts wired together over one Store: what `dpichat-server` runs and what the
+/// tests start in-process.
+class Server : public QObject
+{
+    Q_OBJECT
+public:
+    Server(Store &store, const ServerConfig &config, QObject *parent = nullptr);
+    ~Server() override;
+
+    Expected<bool> start();
+    quint16 port() const { return m_listener.port(); }
+    /// Stops accepting, commits what is queued and closes every session with 1001.
+    void shutdown();
+
+    Router &router() { return m_router; }
+    Listener &listener() { return m_listener; }
+
+private:
+    const ServerConfig m_config;
+    Authenticator m_auth;
+    Router m_router;
+    Committer m_committer;
+    Dispatcher m_dispatcher;
+    Listener m_listener;
+    ThreadWatcher m_threadWatcher;
+};
+
+/// Adds the demo accounts (an admin, a customer, a member) when they are missing.
+Expected<bool> ensureDemoAccounts(Store &store);
+
+} // namespace dpichat::server

@@ -1,0 +1,123 @@
+#pragma once
+
+#include "protocol/errors.h"
+#include "protocol/types.h"
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QList>
+#include <QString>
+#include <optional>
+
+namespace dpichat::server {
+
+/// A user as the server keeps it: the protocol's User plus what never leaves the server.
+struct StoredUser
+{
+    User user; ///< `online` is always false here; presence is the Router's business.
+    QByteArray passwordHash; ///< crypto_pwhash_str output.
+    bool disabled = false;
+    QDateTime createdAt;
+    qint64 threadId = 0; ///< The user's own thread; 0 for admins.
+};
+
+/// A message to store, as validated by the session (text already trimmed).
+struct NewMessage
+{
+    qint64 thread = 0;
+    qint64 sender = 0;
+    QString clientId;
+    QString text;
+};
+
+/// What storing one NewMessage gave: the stored message, and whether this call created it
+/// (false when (sender, clientId) was already stored: the original is returned).
+struct AppendResult
+{
+    Message message;
+    bool created = false;
+};
+
+struct MessagePage
+{
+    QList<Message> messages; ///< Oldest first.
+    bool hasMore = false;
+};
+
+/// Figures for `dpichat-server stats`.
+struct UserStats
+{
+    qint64 userId = 0;
+    QString email;
+    QString name;
+    Role role = Role::Customer;
+    qint64 sent = 0;
+    qint64 unread = 0;
+};
+
+/// Persistent storage: users, threads, messages, read cursors, sessions.
+/// Every failure of the database comes back as a ProtocolError with code Internal
+/// (or another code where the caller's input is the cause, e.g. a duplicate email).
+class Store
+{
+public:
+    virtual ~Store() = default;
+
+    /// Opens the database and applies pending schema migrations.
+    virtual Expected<bool> open() = 0;
+    virtual void close() = 0;
+
+    // Users
+    virtual Expected<StoredUser> addUser(const QString &email, const QString &name, Role role,
+                                         const QByteArray &passwordHash) = 0;
+    virtual Expected<std::optional<StoredUser>> userByEmail(const QString &email) = 0;
+    virtual Expected<std::optional<StoredUser>> userById(qint64 id) = 0;
+    virtual Expected<QList<StoredUser>> users() = 0;
+    virtual Expected<bool> setPasswordHash(qint64 userId, const QByteArray &hash) = 0;
+    /// Gives a user who becomes a customer or member a thread if they have none.
+    virtual Expected<bool> setRole(qint64 userId, Role role) = 0;
+    virtual Expected<bool> setDisabled(qint64 userId, bool disabled) = 0;
+    virtual Expected<bool> setLastSeen(qint64 userId, const QDateTime &when) = 0;
+
+    // Sessions (tokens are stored only as their SHA-256 hash)
+    virtual Expected<bool> addSession(const QByteArray &tokenHash, qint64 userId,
+                                      const QDateTime &expires) = 0;
+    /// The user of an unexpired, unrevoked session; touches last_used.
+    virtual Expected<std::optional<qint64>> sessionUser(const QByteArray &tokenHash,
+                                                        const QDateTime &now) = 0;
+    virtual Expected<bool> revokeSession(const QByteArray &tokenHash) = 0;
+    virtual Expected<bool> revokeUserSessions(qint64 userId) = 0;
+
+    // Threads
+    /// The owner of a thread, or std::nullopt when there is no such thread.
+    virtual Expected<std::optional<qint64>> threadOwner(qint64 threadId) = 0;
+    /// Threads as `viewer` sees them (unread counted against the viewer's cursor):
+    /// for an admin every thread, for anyone else their own; most recent activity first.
+    virtual Expected<QList<Thread>> threadsFor(const User &viewer) = 0;
+    virtual Expected<std::optional<Thread>> threadFor(qint64 threadId, const User &viewer) = 0;
+
+    // Messages
+    /// Stores all messages in one transaction (group commit). Idempotent on (sender, clientId).
+    /// Either every message is stored and the results come back in order, or none is.
+    virtual Expected<QList<AppendResult>> appendMessages(const QList<NewMessage> &messages) = 0;
+    /// Messages of a thread with id < before (the newest when before is empty), oldest first.
+    virtual Expected<MessagePage> history(qint64 threadId, std::optional<qint64> before,
+                                          int limit) = 0;
+    /// Messages visible to `viewer` with id > after, oldest first.
+    virtual Expected<MessagePage> sync(const User &viewer, qint64 after, int limit) = 0;
+
+    // Read cursors
+    /// Moves the user's cursor in the thread forward to upTo, clamped to the thread's newest
+    /// message. Returns the new cursor when it moved, std::nullopt when it did not.
+    virtual Expected<std::optional<qint64>> advanceReadCursor(qint64 threadId, qint64 userId,
+                                                              qint64 upTo) = 0;
+
+    // Administration
+    virtual Expected<qint64> messageCount() = 0;
+    virtual Expected<QList<UserStats>> userStats() = 0;
+    /// The highest thread id (0 when there is none): lets a running server notice threads
+    /// that the administration command line added.
+    virtual Expected<qint64> maxThreadId() = 0;
+};
+
+} // namespace dpichat::server

@@ -1,0 +1,105 @@
+#include "serverprocess.h"
+
+#include <QDeadlineTimer>
+#include <QRegularExpression>
+
+ServerProcess::ServerProcess(const QString &sqlitePath) : m_dbPath(sqlitePath)
+{
+    m_process.setProcessChannelMode(QProcess::SeparateChannels);
+}
+
+ServerProcess::~ServerProcess()
+{
+    stop();
+}
+
+QString ServerProcess::binary()
+{
+    return qEnvironmentVariable("DPICHAT_SERVER_BIN");
+}
+
+int ServerProcess::runCommand(const QStringList &args, const QByteArray &stdinData, QString *out,
+                              QString *err)
+{
+    QProcess p;
+    p.start(binary(), args + QStringList{QStringLiteral("--db"), QStringLiteral("sqlite:") + m_dbPath});
+    if (!p.waitForStarted(10'000))
+        return -1;
+    p.write(stdinData);
+    p.closeWriteChannel();
+    if (!p.waitForFinished(60'000)) {
+        p.kill();
+        p.waitForFinished();
+        return -1;
+    }
+    if (out)
+        *out = QString::fromUtf8(p.readAllStandardOutput());
+    if (err)
+        *err = QString::fromUtf8(p.readAllStandardError());
+    return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+}
+
+bool ServerProcess::addUser(const QString &email, const QString &name, const QString &role,
+                            const QString &password)
+{
+    return runCommand({QStringLiteral("user"), QStringLiteral("add"), QStringLiteral("--email"),
+                       email, QStringLiteral("--name"), name, QStringLiteral("--role"), role},
+                      password.toUtf8() + '\n')
+        == 0;
+}
+
+bool ServerProcess::start(const QStringList &extraArgs)
+{
+    m_extraArgs = extraArgs;
+    QStringList args{QStringLiteral("--db"), QStringLiteral("sqlite:") + m_dbPath,
+                     QStringLiteral("--port"), QString::number(m_port)};
+    m_process.start(binary(), args + extraArgs);
+    if (!m_process.waitForStarted(10'000))
+        return false;
+    static const QRegularExpression listening(QStringLiteral("listening on ws://[^:]+:(\\d+)/"));
+    QByteArray seen;
+    QDeadlineTimer deadline(20'000);
+    while (!deadline.hasExpired() && m_process.state() == QProcess::Running) {
+        m_process.waitForReadyRead(200);
+        seen += m_process.readAllStandardOutput();
+        const auto match = listening.match(QString::fromUtf8(seen));
+        if (match.hasMatch()) {
+            m_port = quint16(match.captured(1).toUInt());
+            return true;
+        }
+    }
+    return false;
+}
+
+bool ServerProcess::restart()
+{
+    stop();
+    return start(m_extraArgs);
+}
+
+void ServerProcess::kill()
+{
+    if (m_process.state() == QProcess::NotRunning)
+        return;
+    m_process.kill();
+    m_process.waitForFinished(10'000);
+}
+
+void ServerProcess::stop()
+{
+    if (m_process.state() == QProcess::NotRunning)
+        return;
+    m_process.terminate();
+    if (!m_process.waitForFinished(10'000))
+        kill();
+}
+
+bool ServerProcess::isRunning() const
+{
+    return m_process.state() == QProcess::Running;
+}
+
+QUrl ServerProcess::url() const
+{
+    return QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(m_port));
+}

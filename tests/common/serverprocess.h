@@ -1,0 +1,42 @@
+#pragma once
+
+#include <QProcess>
+#include <QStringList>
+#include <QUrl>
+
+/// A real `dpichat-server` process on 127.0.0.1 with its own SQLite file, for tests.
+/// The binary comes from the DPICHAT_SERVER_BIN environment variable (set by CTest).
+class ServerProcess
+{
+public:
+    explicit ServerProcess(const QString &sqlitePath);
+    ~ServerProcess();
+
+    static QString binary();
+
+    /// Runs `dpichat-server user add` with the password on stdin.
+    bool addUser(const QString &email, const QString &name, const QString &role,
+                 const QString &password);
+    /// Runs the binary with `args` plus --db; returns the exit code, output in the out-params.
+    int runCommand(const QStringList &args, const QByteArray &stdinData = {},
+                   QString *out = nullptr, QString *err = nullptr);
+
+    /// Starts serving on port 0 (or the port of the previous run) and waits until it listens.
+    bool start(const QStringList &extraArgs = {});
+    /// Starts again on the same port and database, with the same extra arguments.
+    bool restart();
+    void kill(); ///< SIGKILL, and waits until it is gone.
+    void stop(); ///< SIGTERM, and waits.
+    bool isRunning() const;
+    int exitCode() const { return m_process.exitCode(); }
+
+    QUrl url() const;
+    quint16 port() const { return m_port; }
+    QString databasePath() const { return m_dbPath; }
+
+private:
+    QString m_dbPath;
+    QStringList m_extraArgs;
+    QProcess m_process;
+    quint16 m_port = 0;
+};

@@ -99,15 +99,16 @@ private:
     void sendEntry(const QString &clientId, qint64 thread, const QString &text);
     void resendPending();
     void noteId(qint64 id);
-    qint64 otherSideCursorOwner(qint64 thread) const;
 
     Connection *m_connection;
     Outbox *m_outbox;
     User m_user;
     ThreadModel m_threads;
     QHash<qint64, MessageModel *> m_models; ///< Owned (children of this).
-    QSet<qint64> m_initialHistoryRequested;
+    QSet<qint64> m_wantHistory;   ///< Threads opened (their newest page is wanted).
+    QSet<qint64> m_historyLoaded; ///< Threads whose newest page has arrived.
     QSet<qint64> m_historyInFlight;
+    QHash<QString, qint64> m_queued; ///< Outbox mirror: clientId -> thread.
     QSet<QString> m_inFlight; ///< clientIds sent on the current socket, awaiting a reply.
     QHash<qint64, qint64> m_readSent; ///< thread -> highest `read` sent.
     QSet<qint64> m_onlineAdmins;

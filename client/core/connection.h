@@ -103,8 +103,12 @@ private:
     enum class RequestKind { Login, Logout, Threads, History, Send, Read, Sync, Ping };
     struct PendingRequest
     {
+        PendingRequest(RequestKind k, qint64 t = 0, const QString &c = QString())
+            : kind(k), thread(t), clientId(c)
+        {
+        }
         RequestKind kind;
-        qint64 thread = 0;
+        qint64 thread;
         QString clientId;
     };
 
@@ -145,7 +149,8 @@ private:
     int m_backoffMaxMs = 30000;
 
     QTimer m_pingTimer;     ///< Silence before a ping.
-    QTimer m_pongTimer;     ///< Time allowed for the answer.
+    QTimer m_pongTimer;     ///< Time allowed for the answer (to a ping, or to connect+login).
+    int m_pingTimeoutMs = 10'000;
     QTimer m_watchdogTimer; ///< Notices a suspend/resume by a jump in wall-clock time.
     QElapsedTimer m_watchdogClock;
     qint64 m_lastWatchdogMs = 0;

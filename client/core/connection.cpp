@@ -1,0 +1,489 @@
+#include "connection.h"
+
+#include "logging.h"
+#include "protocol/limits.h"
+
+#include <QNetworkInformation>
+#include <QRandomGenerator>
+#include <QWebSocket>
+
+namespace dpichat {
+
+namespace {
+constexpr int kAnswerTimeoutMs = 15'000;   // connect + login, before giving up on the attempt
+constexpr int kWatchdogIntervalMs = 5'000;
+constexpr int kSleepJumpMs = 20'000;       // wall clock ran this much ahead: we were asleep
+} // namespace
+
+Connection::Connection(QObject *parent)
+    : QObject(parent), m_textLimit(limits::kTextChars)
+{
+    m_reconnectTimer.setSingleShot(true);
+    connect(&m_reconnectTimer, &QTimer::timeout, this, [this] {
+        m_countdownTimer.stop();
+        if (m_wantConnection && !m_socket)
+            openSocket();
+    });
+    m_countdownTimer.setInterval(1000);
+    connect(&m_countdownTimer, &QTimer::timeout, this,
+            [this] { Q_EMIT reconnectCountdown(secondsUntilReconnect()); });
+
+    m_pingTimer.setSingleShot(true);
+    m_pingTimer.setInterval(30'000);
+    connect(&m_pingTimer, &QTimer::timeout, this, [this] { sendPing(); });
+    m_pongTimer.setSingleShot(true);
+    connect(&m_pongTimer, &QTimer::timeout, this, [this] {
+        qCInfo(lcClientNet) << "no answer from the server in time; dropping the connection";
+        onDisconnected();
+    });
+
+    m_watchdogTimer.setInterval(kWatchdogIntervalMs);
+    connect(&m_watchdogTimer, &QTimer::timeout, this, &Connection::onWatchdog);
+    m_lastWatchdogMs = QDateTime::currentMSecsSinceEpoch();
+    m_watchdogTimer.start();
+
+    if (QNetworkInformation::instance()
+        || QNetworkInformation::loadBackendByFeatures(QNetworkInformation::Feature::Reachability)) {
+        connect(QNetworkInformation::instance(), &QNetworkInformation::reachabilityChanged, this,
+                &Connection::onNetworkReachabilityChanged);
+    }
+}
+
+Connection::~Connection()
+{
+    closeSocket();
+}
+
+void Connection::loginWithPassword(const QUrl &server, const QString &email,
+                                   const QString &password)
+{
+    disconnectFromServer();
+    m_server = server;
+    m_email = email;
+    m_password = password;
+    m_token.clear();
+    m_everLoggedIn = false;
+    m_wantConnection = true;
+    m_attempt = 0;
+    openSocket();
+}
+
+void Connection::loginWithToken(const QUrl &server, const QString &token)
+{
+    disconnectFromServer();
+    m_server = server;
+    m_email.clear();
+    m_password.clear();
+    m_token = token;
+    m_everLoggedIn = false;
+    m_wantConnection = true;
+    m_attempt = 0;
+    openSocket();
+}
+
+void Connection::logout()
+{
+    m_wantConnection = false;
+    m_reconnectTimer.stop();
+    m_countdownTimer.stop();
+    if (m_state == State::Online) {
+        sendRequest(LogoutRequest{}, {RequestKind::Logout});
+        // The server closes the socket after `ok`; forget the token now either way.
+    } else {
+        closeSocket();
+        setState(State::Offline);
+    }
+    m_token.clear();
+    m_password.clear();
+    m_everLoggedIn = false;
+    Q_EMIT loggedOut();
+}
+
+void Connection::disconnectFromServer()
+{
+    m_wantConnection = false;
+    m_reconnectTimer.stop();
+    m_countdownTimer.stop();
+    closeSocket();
+    setState(State::Offline);
+}
+
+int Connection::secondsUntilReconnect() const
+{
+    if (!m_reconnectTimer.isActive())
+        return -1;
+    return (m_reconnectTimer.remainingTime() + 999) / 1000;
+}
+
+void Connection::reconnectNow()
+{
+    if (!m_wantConnection || m_socket || m_token.isEmpty())
+        return;
+    qCInfo(lcClientNet) << "reconnecting now";
+    m_reconnectTimer.stop();
+    m_countdownTimer.stop();
+    openSocket();
+}
+
+void Connection::setBackoff(int initialMs, int maxMs)
+{
+    m_backoffInitialMs = initialMs;
+    m_backoffMaxMs = maxMs;
+}
+
+void Connection::setPingInterval(int intervalMs, int timeoutMs)
+{
+    m_pingTimer.setInterval(intervalMs);
+    m_pingTimeoutMs = timeoutMs;
+}
+
+void Connection::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    Q_EMIT stateChanged(state);
+}
+
+void Connection::openSocket()
+{
+    closeSocket();
+    m_socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
+    m_socket->setMaxAllowedIncomingMessageSize(quint64(16) * 1024 * 1024);
+    connect(m_socket, &QWebSocket::connected, this, &Connection::onConnected);
+    connect(m_socket, &QWebSocket::disconnected, this, &Connection::onDisconnected);
+    connect(m_socket, &QWebSocket::textMessageReceived, this, &Connection::onTextMessage);
+    connect(m_socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this,
+            [this](QAbstractSocket::SocketError error) {
+                qCInfo(lcClientNet) << "socket error" << error;
+                if (m_socket && m_socket->state() == QAbstractSocket::UnconnectedState)
+                    onDisconnected();
+            });
+    setState(State::Connecting);
+    qCInfo(lcClientNet) << "connecting to" << m_server.toString();
+    m_pongTimer.start(kAnswerTimeoutMs);
+    m_socket->open(m_server);
+}
+
+void Connection::closeSocket()
+{
+    m_pingTimer.stop();
+    m_pongTimer.stop();
+    m_pending.clear();
+    if (!m_socket)
+        return;
+    QWebSocket *socket = std::exchange(m_socket, nullptr);
+    socket->disconnect(this);
+    socket->abort();
+    socket->deleteLater();
+}
+
+void Connection::onConnected()
+{
+    qCInfo(lcClientNet) << "connected; logging in" << (m_token.isEmpty() ? "by password" : "by token");
+    LoginRequest login;
+    login.protocol = limits::kProtocolVersion;
+    if (m_token.isEmpty()) {
+        login.email = m_email;
+        login.password = m_password;
+    } else {
+        login.token = m_token;
+    }
+    sendRequest(login, {RequestKind::Login});
+}
+
+void Connection::onDisconnected()
+{
+    if (!m_socket)
+        return;
+    const bool wasOnline = m_state == State::Online;
+    const auto closeCode = m_socket->closeCode();
+    closeSocket();
+    setState(State::Offline);
+    qCInfo(lcClientNet) << "connection lost; close code" << closeCode << "was online" << wasOnline;
+    if (!m_wantConnection)
+        return;
+    if (!m_everLoggedIn) {
+        m_wantConnection = false;
+        failLogin(LoginError::Unreachable, unreachableReason());
+        return;
+    }
+    scheduleReconnect();
+}
+
+QString Connection::unreachableReason() const
+{
+    return tr("Cannot reach the server at %1.").arg(m_server.toDisplayString());
+}
+
+void Connection::scheduleReconnect()
+{
+    // Full backoff doubles per attempt up to the cap; jitter spreads a crowd of clients
+    // that lost the same server over [50 %, 100 %] of it.
+    const int shift = std::min(m_attempt, 20);
+    const qint64 full = std::min<qint64>(qint64(m_backoffInitialMs) << shift, m_backoffMaxMs);
+    const double jitter = 0.5 + 0.5 * QRandomGenerator::global()->generateDouble();
+    const int delay = std::max(1, int(double(full) * jitter));
+    ++m_attempt;
+    qCInfo(lcClientNet) << "reconnecting in" << delay << "ms (attempt" << m_attempt << ")";
+    m_reconnectTimer.start(delay);
+    m_countdownTimer.start();
+    Q_EMIT reconnectCountdown(secondsUntilReconnect());
+}
+
+void Connection::onNetworkReachabilityChanged()
+{
+    const auto reachability = QNetworkInformation::instance()->reachability();
+    qCInfo(lcClientNet) << "network reachability changed" << reachability;
+    if (reachability == QNetworkInformation::Reachability::Online && m_state == State::Offline) {
+        m_attempt = 0;
+        reconnectNow();
+    } else if (m_state == State::Online) {
+        sendPing(); // the route may have changed under the socket: verify it now
+    }
+}
+
+void Connection::onWatchdog()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 gap = now - m_lastWatchdogMs;
+    m_lastWatchdogMs = now;
+    if (gap < kWatchdogIntervalMs + kSleepJumpMs)
+        return;
+    qCInfo(lcClientNet) << "woke up after" << gap / 1000 << "s";
+    if (m_state == State::Online) {
+        sendPing();
+    } else if (m_state == State::Offline) {
+        m_attempt = 0;
+        reconnectNow();
+    }
+}
+
+qint64 Connection::sendRequest(const Request &request, PendingRequest pending)
+{
+    if (!m_socket || (m_state != State::Online && pending.kind != RequestKind::Login))
+        return 0;
+    const qint64 id = m_nextId++;
+    m_pending.insert(id, pending);
+    m_socket->sendTextMessage(QString::fromUtf8(encodeRequest(request, QJsonValue(id))));
+    return id;
+}
+
+qint64 Connection::requestThreads()
+{
+    return sendRequest(ThreadsRequest{}, {RequestKind::Threads});
+}
+
+qint64 Connection::requestHistory(qint64 thread, qint64 beforeId, int limit)
+{
+    HistoryRequest r;
+    r.thread = thread;
+    if (beforeId > 0)
+        r.before = beforeId;
+    r.limit = limit;
+    return sendRequest(r, {RequestKind::History, thread, {}});
+}
+
+qint64 Connection::requestSync(qint64 afterId, int limit)
+{
+    SyncRequest r;
+    r.after = afterId;
+    r.limit = limit;
+    return sendRequest(r, {RequestKind::Sync});
+}
+
+qint64 Connection::sendMessage(qint64 thread, const QString &clientId, const QString &text)
+{
+    SendRequest r;
+    r.thread = thread;
+    r.clientId = clientId;
+    r.text = text;
+    const qint64 id = sendRequest(r, {RequestKind::Send, thread, clientId});
+    if (id)
+        qCDebug(lcClientNet) << "send" << clientId << "thread" << thread << "request" << id;
+    return id;
+}
+
+qint64 Connection::sendRead(qint64 thread, qint64 upTo)
+{
+    ReadRequest r;
+    r.thread = thread;
+    r.upTo = upTo;
+    return sendRequest(r, {RequestKind::Read, thread, {}});
+}
+
+void Connection::sendTyping(qint64 thread, bool active)
+{
+    if (!m_socket || m_state != State::Online)
+        return;
+    TypingRequest r;
+    r.thread = thread;
+    r.active = active;
+    m_socket->sendTextMessage(QString::fromUtf8(encodeRequest(r)));
+}
+
+qint64 Connection::sendPing()
+{
+    const qint64 id = sendRequest(PingRequest{}, {RequestKind::Ping});
+    if (id && !m_pongTimer.isActive())
+        m_pongTimer.start(m_pingTimeoutMs);
+    return id;
+}
+
+void Connection::onTextMessage(const QString &text)
+{
+    // Any frame proves the link is alive.
+    if (m_state == State::Online) {
+        m_pongTimer.stop();
+        m_pingTimer.start();
+    }
+    auto decoded = decodeServerFrame(text.toUtf8());
+    if (const auto *error = std::get_if<ProtocolError>(&decoded)) {
+        qCWarning(lcClientNet) << "undecodable frame from the server:" << error->message;
+        return;
+    }
+    const auto &envelope = std::get<ServerFrameEnvelope>(decoded);
+    if (envelope.re.isUndefined() || envelope.re.isNull())
+        handlePush(envelope.frame);
+    else
+        handleReply(envelope.re.toInteger(), envelope.frame);
+}
+
+void Connection::handleReply(qint64 re, const ServerFrame &frame)
+{
+    const auto it = m_pending.constFind(re);
+    if (it == m_pending.cend()) {
+        qCDebug(lcClientNet) << "reply to an unknown request" << re;
+        return;
+    }
+    const PendingRequest pending = *it;
+    m_pending.erase(it);
+
+    if (const auto *error = std::get_if<ErrorReply>(&frame)) {
+        handleError(re, pending, *error);
+    } else if (const auto *welcome = std::get_if<WelcomeReply>(&frame)) {
+        handleWelcome(*welcome);
+    } else if (const auto *threads = std::get_if<ThreadsReply>(&frame)) {
+        Q_EMIT threadsReceived(threads->threads);
+    } else if (const auto *history = std::get_if<HistoryReply>(&frame)) {
+        Q_EMIT historyReceived(history->thread, history->messages, history->hasMore);
+    } else if (const auto *sent = std::get_if<SentReply>(&frame)) {
+        Q_EMIT messageSent(sent->message);
+    } else if (const auto *sync = std::get_if<SyncReply>(&frame)) {
+        Q_EMIT syncReceived(sync->messages, sync->hasMore);
+    } else if (std::holds_alternative<OkReply>(frame) && pending.kind == RequestKind::Logout) {
+        qCInfo(lcClientNet) << "logged out";
+        disconnectFromServer();
+    }
+}
+
+void Connection::handlePush(const ServerFrame &frame)
+{
+    if (const auto *m = std::get_if<MessagePush>(&frame)) {
+        Q_EMIT messageReceived(m->message);
+    } else if (const auto *r = std::get_if<ReadPush>(&frame)) {
+        Q_EMIT readReceived(r->thread, r->user, r->upTo);
+    } else if (const auto *t = std::get_if<TypingPush>(&frame)) {
+        Q_EMIT typingReceived(t->thread, t->user, t->name, t->active);
+    } else if (const auto *p = std::get_if<PresencePush>(&frame)) {
+        Q_EMIT presenceReceived(p->user, p->online, p->lastSeen);
+    } else if (const auto *t = std::get_if<ThreadPush>(&frame)) {
+        Q_EMIT threadReceived(t->thread);
+    } else if (const auto *e = std::get_if<ErrorReply>(&frame)) {
+        qCInfo(lcClientNet) << "server error without a request:" << errorCodeName(e->code);
+    }
+}
+
+void Connection::handleWelcome(const WelcomeReply &welcome)
+{
+    m_pongTimer.stop();
+    m_token = welcome.token;
+    m_password.clear();
+    m_user = welcome.user;
+    if (welcome.textChars > 0)
+        m_textLimit = int(welcome.textChars);
+    m_attempt = 0;
+    qCInfo(lcClientNet) << "logged in as user" << m_user.id << "server" << welcome.serverVersion;
+    setState(State::Online);
+    m_pingTimer.start();
+    if (!m_everLoggedIn) {
+        m_everLoggedIn = true;
+        Q_EMIT loggedIn(m_user, m_token);
+    } else {
+        Q_EMIT resumed();
+    }
+    Q_EMIT sessionStarted();
+}
+
+void Connection::failLogin(LoginError error, const QString &reason)
+{
+    qCInfo(lcClientNet) << "login failed:" << error;
+    m_wantConnection = false;
+    m_password.clear();
+    m_reconnectTimer.stop();
+    m_countdownTimer.stop();
+    closeSocket();
+    setState(State::Offline);
+    Q_EMIT loginFailed(error, reason);
+}
+
+namespace {
+
+QString sendErrorReason(ErrorCode code, const QString &serverMessage)
+{
+    switch (code) {
+    case ErrorCode::TooLarge:
+        return Connection::tr("The message is too long.");
+    case ErrorCode::BadRequest:
+        return Connection::tr("The server refused the message as malformed or empty.");
+    case ErrorCode::Forbidden:
+        return Connection::tr("You cannot write in this conversation.");
+    case ErrorCode::NotFound:
+        return Connection::tr("This conversation does not exist.");
+    case ErrorCode::RateLimited:
+        return Connection::tr("Sending too fast; trying again shortly.");
+    default:
+        return Connection::tr("The server could not store the message (%1).").arg(serverMessage);
+    }
+}
+
+} // namespace
+
+void Connection::handleError(qint64 re, const PendingRequest &pending, const ErrorReply &error)
+{
+    qCInfo(lcClientNet) << "error reply to request" << re << errorCodeName(error.code);
+    switch (pending.kind) {
+    case RequestKind::Login:
+        if (error.code == ErrorCode::AuthFailed && m_everLoggedIn) {
+            m_wantConnection = false;
+            m_token.clear();
+            closeSocket();
+            setState(State::Offline);
+            Q_EMIT sessionExpired(tr("Your session has ended. Please log in again."));
+        } else if (error.code == ErrorCode::AuthFailed) {
+            failLogin(LoginError::AuthFailed,
+                      m_token.isEmpty() ? tr("Wrong email or password.")
+                                        : tr("The saved session has expired. Please log in again."));
+        } else if (error.code == ErrorCode::UnsupportedProtocol) {
+            failLogin(LoginError::UnsupportedProtocol,
+                      tr("The server does not support this version of DPI Chat "
+                         "(protocol %1). Please update the app or the server.")
+                          .arg(limits::kProtocolVersion));
+        } else {
+            failLogin(LoginError::Other,
+                      tr("The server refused the login: %1").arg(error.message));
+        }
+        return;
+    case RequestKind::Send:
+        Q_EMIT sendFailed(pending.clientId, error.code, sendErrorReason(error.code, error.message));
+        return;
+    case RequestKind::History:
+        Q_EMIT historyFailed(pending.thread, error.code, error.message);
+        return;
+    default:
+        Q_EMIT requestFailed(re, error.code, error.message);
+        return;
+    }
+}
+
+} // namespace dpichat

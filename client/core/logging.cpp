@@ -1,0 +1,4 @@
+#include "logging.h"
+
+Q_LOGGING_CATEGORY(lcClientNet, "dpichat.client.net")
+Q_LOGGING_CATEGORY(lcClientStore, "dpichat.client.store")

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <QColor>
+#include <QPalette>
+
+namespace dpichat::ui {
+
+/// A dark palette for the Fusion style, used by `--dark` (screenshots, desktops without a theme).
+QPalette darkPalette();
+
+/// `a` blended towards `b` by `amount` (0..1): surfaces that follow any palette, light or dark.
+QColor mix(const QColor &a, const QColor &b, qreal amount);
+
+/// The colour for failed messages and errors, readable on the given palette's base.
+QColor errorColor(const QPalette &palette);
+
+/// True when the palette's window colour is dark.
+bool isDark(const QPalette &palette);
+
+} // namespace dpichat::ui

@@ -1,0 +1,53 @@
+#pragma once
+
+#include "options.h"
+#include "report.h"
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+
+class QThread;
+
+namespace bench {
+
+class Worker;
+
+/// Runs one benchmark: splits the channels over the worker threads, waits until every
+/// session is logged in, starts the load at one instant everywhere, samples CPU at the
+/// edges of the measured interval, then merges, prints and writes the results.
+class Controller : public QObject {
+    Q_OBJECT
+public:
+    explicit Controller(const BenchOptions &options, QObject *parent = nullptr);
+    ~Controller() override;
+
+    void start();
+
+Q_SIGNALS:
+    /// 0: the run completed and every message arrived exactly once, in order; 1: it
+    /// completed with integrity failures; 2: it could not run.
+    void finished(int exitCode);
+
+private:
+    void onSetUpFinished(bool ok, const QString &error);
+    void onLoadFinished();
+    void stopWorkers();
+    void loadTokens();
+    void saveTokens();
+    void fail(const QString &message);
+
+    const BenchOptions m_options;
+    QByteArray m_nonce;
+    QHash<QString, QString> m_tokens;
+    QList<QThread *> m_threads;
+    QList<Worker *> m_workers;
+    int m_setUp = 0;
+    int m_loaded = 0;
+    bool m_failed = false;
+    qint64 m_setupStartNs = 0;
+    RunInfo m_run;
+    Stats m_total;
+};
+
+} // namespace bench

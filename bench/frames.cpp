@@ -1,0 +1,141 @@
+#include "frames.h"
+
+#include <QRandomGenerator>
+
+namespace bench {
+
+namespace {
+
+void appendInt(QByteArray &out, qint64 value)
+{
+    char buf[24];
+    int n = 0;
+    const bool negative = value < 0;
+    quint64 v = negative ? quint64(-value) : quint64(value);
+    do {
+        buf[n++] = char('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (negative)
+        out.append('-');
+    while (n)
+        out.append(buf[--n]);
+}
+
+// Parses a non-negative decimal integer at `at`; -1 when there is none.
+qint64 parseInt(QByteArrayView s, qsizetype at, qsizetype *end = nullptr)
+{
+    qint64 v = 0;
+    qsizetype i = at;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i - at < 18)
+        v = v * 10 + (s[i++] - '0');
+    if (end)
+        *end = i;
+    return i == at ? -1 : v;
+}
+
+// The value position after `"key":`, skipping optional white space; -1 when absent.
+qsizetype valueAfter(QByteArrayView s, QByteArrayView keyPattern)
+{
+    qsizetype at = s.indexOf(keyPattern);
+    if (at < 0)
+        return -1;
+    at += keyPattern.size();
+    while (at < s.size() && (s[at] == ' ' || s[at] == '\t' || s[at] == '\n' || s[at] == '\r'))
+        ++at;
+    return at < s.size() ? at : -1;
+}
+
+// A string value at `at` (pointing at the opening quote) up to the next quote. Our own
+// strings never contain escapes, so a backslash means "not ours" and yields an empty view.
+QByteArrayView stringAt(QByteArrayView s, qsizetype at)
+{
+    if (at < 0 || s[at] != '"')
+        return {};
+    const qsizetype end = s.indexOf('"', at + 1);
+    if (end < 0)
+        return {};
+    const QByteArrayView v = s.sliced(at + 1, end - at - 1);
+    return v.contains('\\') ? QByteArrayView() : v;
+}
+
+} // namespace
+
+QByteArray makeRunNonce()
+{
+    static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    QByteArray nonce(8, Qt::Uninitialized);
+    for (char &c : nonce)
+        c = kAlphabet[QRandomGenerator::global()->bounded(36)];
+    return nonce;
+}
+
+QByteArray clientIdPrefix(QByteArrayView nonce, int channel)
+{
+    QByteArray prefix = nonce.toByteArray();
+    prefix.append('-');
+    appendInt(prefix, channel);
+    prefix.append('-');
+    return prefix;
+}
+
+QByteArray makeText(int bytes)
+{
+    static constexpr char kAlphabet[]
+        = "DPIChat-bench-payload-0123456789-abcdefghijklmnopqrstuvwxyz";
+    QByteArray text(qMax(1, bytes), Qt::Uninitialized);
+    for (qsizetype i = 0; i < text.size(); ++i)
+        text[i] = kAlphabet[i % (sizeof(kAlphabet) - 1)];
+    return text;
+}
+
+void appendSendFrame(
+    QByteArray &out, qint64 seq, qint64 thread, QByteArrayView prefix, QByteArrayView text)
+{
+    out.append("{\"type\":\"send\",\"id\":");
+    appendInt(out, seq);
+    out.append(",\"thread\":");
+    appendInt(out, thread);
+    out.append(",\"clientId\":\"");
+    out.append(prefix);
+    appendInt(out, seq);
+    out.append("\",\"text\":\"");
+    out.append(text);
+    out.append("\"}");
+}
+
+ScannedFrame scanFrame(QByteArrayView utf8)
+{
+    ScannedFrame f;
+    const QByteArrayView type = stringAt(utf8, valueAfter(utf8, "\"type\":"));
+    if (type == "message") {
+        f.kind = FrameKind::Message;
+        f.clientId = stringAt(utf8, valueAfter(utf8, "\"clientId\":"));
+        const qsizetype at = valueAfter(utf8, "\"id\":");
+        f.messageId = at < 0 ? -1 : parseInt(utf8, at);
+    } else if (type == "sent" || type == "error") {
+        f.kind = type == "sent" ? FrameKind::Sent : FrameKind::Error;
+        const qsizetype at = valueAfter(utf8, "\"re\":");
+        f.re = at < 0 ? -1 : parseInt(utf8, at);
+    }
+    return f;
+}
+
+bool parseClientId(QByteArrayView clientId, QByteArrayView nonce, int &channel, qint64 &seq)
+{
+    if (!clientId.startsWith(nonce) || clientId.size() <= nonce.size()
+        || clientId[nonce.size()] != '-')
+        return false;
+    qsizetype end = 0;
+    const qint64 ch = parseInt(clientId, nonce.size() + 1, &end);
+    if (ch < 0 || end >= clientId.size() || clientId[end] != '-')
+        return false;
+    const qint64 s = parseInt(clientId, end + 1, &end);
+    if (s < 0 || end != clientId.size())
+        return false;
+    channel = int(ch);
+    seq = s;
+    return true;
+}
+
+} // namespace bench

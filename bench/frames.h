@@ -1,0 +1,45 @@
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+
+/// The load generator's hot path: send frames written by hand and server frames scanned
+/// for the few fields it needs, without building a QJsonDocument per frame. Frames the
+/// scan does not classify (setup replies, errors) go through the shared codec instead.
+namespace bench {
+
+/// A random tag that makes this run's clientIds unique: the server deduplicates on
+/// (sender, clientId), so reusing ids from an earlier run would store and push nothing.
+QByteArray makeRunNonce();
+
+/// `<nonce>-<channel>-`: the clientId of message `seq` is this prefix followed by `seq`.
+QByteArray clientIdPrefix(QByteArrayView nonce, int channel);
+
+/// An ASCII message body of `bytes` characters without white space at either end.
+QByteArray makeText(int bytes);
+
+/// Appends `{"type":"send","id":seq,"thread":thread,"clientId":"<prefix><seq>","text":text}`.
+/// `text` and `prefix` must not need JSON escaping (they are ours).
+void appendSendFrame(
+    QByteArray &out, qint64 seq, qint64 thread, QByteArrayView prefix, QByteArrayView text);
+
+enum class FrameKind { Message, Sent, Error, Other };
+
+/// What the scan found in one server frame.
+struct ScannedFrame {
+    FrameKind kind = FrameKind::Other;
+    qint64 re = -1; ///< Integer `re` of a reply; -1 when absent or not an integer.
+    QByteArrayView clientId; ///< Message pushes only.
+    qint64 messageId = -1; ///< Message pushes only.
+};
+
+/// Classifies a server frame by its `type` and pulls out `re`, `clientId` and the message
+/// `id`. Relies on JSON escaping: inside a string every `"` is preceded by a backslash, so
+/// a pattern like `"type":"` only ever matches a key. Message and User carry no `type` key.
+ScannedFrame scanFrame(QByteArrayView utf8);
+
+/// Splits a clientId made with clientIdPrefix() back into channel and sequence number.
+/// False when it does not carry this run's nonce.
+bool parseClientId(QByteArrayView clientId, QByteArrayView nonce, int &channel, qint64 &seq);
+
+} // namespace bench

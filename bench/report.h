@@ -1,0 +1,55 @@
+#pragma once
+
+#include "options.h"
+#include "stats.h"
+
+#include <QJsonObject>
+#include <QTextStream>
+
+#include <vector>
+
+namespace bench {
+
+/// CPU time of the driver (getrusage) and, when its pid is known, of the server (/proc).
+struct CpuSample {
+    qint64 atNs = 0;
+    double driverUserS = 0;
+    double driverSysS = 0;
+    double serverCpuS = -1; ///< -1: unknown.
+    qint64 serverRssKb = -1;
+
+    static CpuSample take(qint64 serverPid);
+};
+
+/// Order statistics of a latency sample, in milliseconds.
+struct Percentiles {
+    qsizetype n = 0;
+    double p50 = 0, p95 = 0, p99 = 0, p999 = 0, max = 0, mean = 0;
+
+    /// Sorts `ns` in place.
+    static Percentiles of(std::vector<qint64> &ns);
+    QJsonObject toJson() const;
+};
+
+/// Everything a report needs besides the counters.
+struct RunInfo {
+    BenchOptions options;
+    QByteArray nonce;
+    double setupS = 0;
+    double measuredS = 0;
+    CpuSample start;
+    CpuSample end;
+};
+
+/// The model in one sentence, as printed and written to JSON.
+QString describeModel(const BenchOptions &options);
+
+/// Whether every message arrived exactly once, in order, at every receiving session.
+bool integrityOk(const Stats &stats);
+
+void printReport(QTextStream &out, const RunInfo &run, const Stats &stats,
+    const Percentiles &delivery, const Percentiles &ack);
+QJsonObject reportJson(
+    const RunInfo &run, const Stats &stats, const Percentiles &delivery, const Percentiles &ack);
+
+} // namespace bench

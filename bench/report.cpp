@@ -163,7 +163,9 @@ void printReport(QTextStream &out, const RunInfo &run, const Stats &s, const Per
         out << "open loop, " << fixed(o.rate, 1)
             << " msg/s per sender = " << fixed(o.rate * o.senders(), 0) << " msg/s offered";
     } else {
-        out << "window of " << o.window << " in flight per sender (" << o.senders() << " senders)";
+        out << "window of " << o.window << " in flight per sender, " << o.senders()
+            << " senders (a message is in flight until its 'sent' reply and every push of it "
+               "have arrived)";
     }
     out << "; text " << o.textBytes << " B; warmup " << fixed(o.warmupS, 1) << " s, measured "
         << fixed(run.measuredS, 1) << " s; driver threads " << (o.fanout > 0 ? 1 : o.threads)

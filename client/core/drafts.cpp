@@ -23,7 +23,7 @@ Drafts::~Drafts() = default;
 
 void Drafts::setAccount(const QString &account)
 {
-    m_account = account;
+    m_account = account.isNull() ? QStringLiteral("") : account;
 }
 
 QString Drafts::draft(qint64 thread) const

@@ -25,7 +25,7 @@ public:
 
 private:
     LocalDatabase m_db;
-    QString m_account;
+    QString m_account = QStringLiteral(""); // never null: the column is NOT NULL
 };
 
 } // namespace dpichat

@@ -7,6 +7,14 @@
 
 namespace dpichat {
 
+namespace {
+// SQLite reads a null QString as NULL, which the NOT NULL columns refuse.
+QString notNull(const QString &s)
+{
+    return s.isNull() ? QStringLiteral("") : s;
+}
+} // namespace
+
 Outbox::Outbox(const QString &databasePath, QObject *parent)
     : QObject(parent), m_db(databasePath)
 {
@@ -35,23 +43,24 @@ QString Outbox::accountKey(const QUrl &server, qint64 userId)
 
 void Outbox::setAccount(const QString &account)
 {
-    m_account = account;
+    m_account = account.isNull() ? QStringLiteral("") : account;
 }
 
 bool Outbox::add(const OutboxEntry &entry)
 {
     QSqlQuery q(m_db.database());
     q.prepare(QStringLiteral(
-        "INSERT OR IGNORE INTO outbox (client_id, account, thread, body, created_at, seq,"
+        "INSERT INTO outbox (client_id, account, thread, body, created_at, seq,"
         " failed, error) VALUES (?, ?, ?, ?, ?,"
-        " (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox), ?, ?)"));
+        " (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox), ?, ?)"
+        " ON CONFLICT (client_id) DO NOTHING"));
     q.addBindValue(entry.clientId);
     q.addBindValue(m_account);
     q.addBindValue(entry.thread);
-    q.addBindValue(entry.text);
+    q.addBindValue(notNull(entry.text));
     q.addBindValue(entry.createdAt.toUTC().toString(Qt::ISODateWithMs));
     q.addBindValue(entry.failed ? 1 : 0);
-    q.addBindValue(entry.error);
+    q.addBindValue(notNull(entry.error));
     if (!q.exec()) {
         const QString reason = q.lastError().text();
         qCWarning(lcClientStore) << "outbox write failed:" << reason;
@@ -90,7 +99,7 @@ bool Outbox::markFailed(const QString &clientId, const QString &reason)
 {
     return update(QStringLiteral("UPDATE outbox SET failed = 1, error = ?"
                                  " WHERE client_id = ? AND account = ?"),
-                  {reason, clientId, m_account});
+                  {notNull(reason), clientId, m_account});
 }
 
 bool Outbox::markPending(const QString &clientId)

@@ -62,7 +62,7 @@ private:
     bool update(const QString &sql, const QVariantList &values);
 
     LocalDatabase m_db;
-    QString m_account;
+    QString m_account = QStringLiteral(""); // never null: the column is NOT NULL
 };
 
 } // namespace dpichat

@@ -1,0 +1,345 @@
+#include "sqlstore.h"
+
+#include "logging.h"
+#include "migrations.h"
+#include "sqlstore_p.h"
+#include "sqlutil.h"
+
+#include <QHash>
+#include <QSqlError>
+#include <QStringList>
+#include <algorithm>
+#include <atomic>
+#include <limits>
+
+using namespace Qt::StringLiterals;
+
+namespace dpichat::server {
+
+namespace {
+
+QString nextConnectionName()
+{
+    static std::atomic<int> counter{0};
+    return u"dpichat-store-%1"_s.arg(++counter);
+}
+
+QString messageSelect(const QString &rest)
+{
+    return u"SELECT "_s + QString::fromUtf16(sql::kMessageColumns)
+            + u" FROM messages m JOIN users u ON u.id = m.sender "_s + rest;
+}
+
+} // namespace
+
+Message sql::readMessage(const QSqlQuery &q, int first)
+{
+    Message m;
+    m.id = q.value(first).toLongLong();
+    m.thread = q.value(first + 1).toLongLong();
+    m.sender = q.value(first + 2).toLongLong();
+    m.senderName = q.value(first + 3).toString();
+    m.clientId = q.value(first + 4).toString();
+    m.text = q.value(first + 5).toString();
+    m.createdAt = timeFromMs(q.value(first + 6).toLongLong());
+    return m;
+}
+
+SqlStore::SqlStore(SqlStoreOptions options)
+    : m_options(std::move(options))
+    , m_connectionName(nextConnectionName())
+{
+}
+
+SqlStore::~SqlStore()
+{
+    close();
+}
+
+bool SqlStore::isOpen() const
+{
+    return m_stmts != nullptr;
+}
+
+std::optional<ProtocolError> SqlStore::notOpen() const
+{
+    if (isOpen())
+        return std::nullopt;
+    qCWarning(lcStore) << "store used while closed";
+    return ProtocolError{ErrorCode::Internal, u"the database is not open"_s};
+}
+
+Expected<bool> SqlStore::open()
+{
+    if (isOpen())
+        return true;
+    m_db = QSqlDatabase::addDatabase(m_options.driver, m_connectionName);
+    if (!m_db.isValid()) {
+        qCCritical(lcStore) << "no Qt SQL driver" << m_options.driver;
+        close();
+        return ProtocolError{ErrorCode::Internal, u"the database driver is not available"_s};
+    }
+    m_db.setDatabaseName(m_options.database);
+    if (!m_options.host.isEmpty())
+        m_db.setHostName(m_options.host);
+    if (m_options.port > 0)
+        m_db.setPort(m_options.port);
+    if (!m_options.user.isEmpty())
+        m_db.setUserName(m_options.user);
+    if (!m_options.password.isEmpty())
+        m_db.setPassword(m_options.password);
+    if (!m_db.open()) {
+        const ProtocolError error = sql::failure(m_db.lastError(), "open"_L1);
+        close();
+        return error;
+    }
+
+    std::optional<ProtocolError> error;
+    if (sql::isSqlite(m_db))
+        error = configureSqlite();
+    if (!error) {
+        const Expected<int> migrated = migrate(m_db, schemaMigrations(m_db.driverName()));
+        if (hasError(migrated))
+            error = std::get<ProtocolError>(migrated);
+    }
+    if (!error)
+        error = prepareStatements();
+    if (error) {
+        close();
+        return *error;
+    }
+    qCInfo(lcStore) << "opened" << m_options.driver << "database, connection" << m_connectionName;
+    return true;
+}
+
+void SqlStore::close()
+{
+    // Every query on the connection must be gone before removeDatabase(), or Qt warns that
+    // the connection is still in use and keeps it.
+    m_stmts.reset();
+    if (m_db.isValid())
+        m_db.close();
+    m_db = QSqlDatabase();
+    if (QSqlDatabase::contains(m_connectionName))
+        QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+std::optional<ProtocolError> SqlStore::configureSqlite()
+{
+    const QString synchronous = m_options.synchronous.trimmed().toUpper();
+    // PRAGMA takes no bound values, so the setting is checked against the modes SQLite knows.
+    static const QStringList modes{u"OFF"_s, u"NORMAL"_s, u"FULL"_s, u"EXTRA"_s};
+    if (!modes.contains(synchronous)) {
+        qCCritical(lcStore) << "unknown SQLite synchronous mode" << m_options.synchronous;
+        return ProtocolError{ErrorCode::Internal, u"unknown SQLite synchronous mode"_s};
+    }
+    const QStringList pragmas{
+        u"PRAGMA busy_timeout = %1"_s.arg(std::max(0, m_options.busyTimeoutMs)),
+        u"PRAGMA foreign_keys = ON"_s,
+        u"PRAGMA journal_mode = WAL"_s,
+        u"PRAGMA synchronous = %1"_s.arg(synchronous),
+    };
+    QSqlQuery q(m_db);
+    for (const QString &pragma : pragmas) {
+        if (!q.exec(pragma))
+            return sql::failure(q, "configure SQLite"_L1);
+        // An in-memory database answers "memory": nothing to warn about.
+        if (pragma.contains(u"journal_mode"_s) && q.next()
+            && q.value(0).toString().compare(u"wal"_s, Qt::CaseInsensitive) != 0
+            && q.value(0).toString() != u"memory"_s)
+            qCWarning(lcStore) << "SQLite refused WAL mode; journal mode is" << q.value(0);
+        q.finish();
+    }
+    return std::nullopt;
+}
+
+std::optional<ProtocolError> SqlStore::prepareStatements()
+{
+    auto s = std::make_unique<Statements>();
+    const QList<std::pair<QSqlQuery *, QString>> statements{
+        {&s->insertMessage,
+         u"INSERT INTO messages (thread, sender, client_id, body, created_at) "
+         u"VALUES (?, ?, ?, ?, ?) "
+         u"ON CONFLICT (sender, client_id) DO NOTHING RETURNING id"_s},
+        {&s->messageByClientId, messageSelect(u"WHERE m.sender = ? AND m.client_id = ?"_s)},
+        {&s->userName, u"SELECT name FROM users WHERE id = ?"_s},
+        {&s->historyPage,
+         messageSelect(u"WHERE m.thread = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?"_s)},
+        {&s->syncAll, messageSelect(u"WHERE m.id > ? ORDER BY m.id LIMIT ?"_s)},
+        {&s->syncOwn,
+         messageSelect(u"WHERE m.thread IN (SELECT t.id FROM threads t WHERE t.owner = ?) "
+                       u"AND m.id > ? ORDER BY m.id LIMIT ?"_s)},
+        {&s->threadNewest, u"SELECT MAX(id) FROM messages WHERE thread = ?"_s},
+        {&s->upsertCursor,
+         u"INSERT INTO read_cursors (thread, user_id, up_to) VALUES (?, ?, ?) "
+         u"ON CONFLICT (thread, user_id) DO UPDATE SET up_to = excluded.up_to "
+         u"WHERE excluded.up_to > read_cursors.up_to"_s},
+        {&s->sessionLookup,
+         u"SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id "
+         u"WHERE s.token_hash = ? AND s.revoked = 0 AND s.expires > ? AND u.disabled = 0"_s},
+        {&s->sessionTouch, u"UPDATE sessions SET last_used = ? WHERE token_hash = ?"_s},
+    };
+    for (const auto &[query, text] : statements) {
+        *query = QSqlQuery(m_db);
+        query->setForwardOnly(true);
+        if (!query->prepare(text))
+            return sql::failure(*query, "prepare statements"_L1);
+    }
+    m_stmts = std::move(s);
+    return std::nullopt;
+}
+
+Expected<int> SqlStore::schemaVersion()
+{
+    if (auto error = notOpen())
+        return *error;
+    return dpichat::server::schemaVersion(m_db);
+}
+
+Expected<QList<AppendResult>> SqlStore::appendMessages(const QList<NewMessage> &messages)
+{
+    if (auto error = notOpen())
+        return *error;
+    QList<AppendResult> results;
+    if (messages.isEmpty())
+        return results;
+    results.reserve(messages.size());
+
+    sql::Transaction tx(m_db);
+    if (auto error = tx.begin())
+        return *error;
+    QHash<qint64, QString> senderNames; // A batch is mostly a few senders.
+    const qint64 now = sql::nowMs();
+    for (const NewMessage &in : messages) {
+        QSqlQuery &insert = m_stmts->insertMessage;
+        sql::FinishGuard insertDone(insert);
+        insert.addBindValue(in.thread);
+        insert.addBindValue(in.sender);
+        insert.addBindValue(in.clientId);
+        insert.addBindValue(in.text);
+        insert.addBindValue(now);
+        if (!insert.exec())
+            return sql::failure(insert, "insert message"_L1);
+        if (insert.next()) {
+            AppendResult r;
+            r.created = true;
+            r.message.id = insert.value(0).toLongLong();
+            r.message.thread = in.thread;
+            r.message.sender = in.sender;
+            r.message.clientId = in.clientId;
+            r.message.text = in.text;
+            r.message.createdAt = sql::timeFromMs(now);
+            auto name = senderNames.constFind(in.sender);
+            if (name == senderNames.constEnd()) {
+                QSqlQuery &q = m_stmts->userName;
+                sql::FinishGuard done(q);
+                q.addBindValue(in.sender);
+                if (!q.exec())
+                    return sql::failure(q, "read sender name"_L1);
+                name = senderNames.insert(in.sender, q.next() ? q.value(0).toString() : QString());
+            }
+            r.message.senderName = *name;
+            results.append(r);
+            continue;
+        }
+        // (sender, clientId) is already stored, perhaps earlier in this same batch.
+        QSqlQuery &q = m_stmts->messageByClientId;
+        sql::FinishGuard done(q);
+        q.addBindValue(in.sender);
+        q.addBindValue(in.clientId);
+        if (!q.exec() || !q.next())
+            return sql::failure(q, "read existing message"_L1);
+        results.append(AppendResult{sql::readMessage(q), false});
+    }
+    if (auto error = tx.commit())
+        return *error;
+    return results;
+}
+
+Expected<MessagePage> SqlStore::readPage(QSqlQuery &q, int limit, bool newestFirst)
+{
+    sql::FinishGuard done(q);
+    if (!q.exec())
+        return sql::failure(q, "read messages"_L1);
+    MessagePage page;
+    while (q.next()) {
+        if (page.messages.size() == limit) {
+            page.hasMore = true; // One row more than asked for was fetched to learn this.
+            break;
+        }
+        page.messages.append(sql::readMessage(q));
+    }
+    if (newestFirst)
+        std::reverse(page.messages.begin(), page.messages.end());
+    return page;
+}
+
+Expected<MessagePage> SqlStore::history(qint64 threadId, std::optional<qint64> before, int limit)
+{
+    if (auto error = notOpen())
+        return *error;
+    limit = std::max(limit, 0);
+    QSqlQuery &q = m_stmts->historyPage;
+    q.addBindValue(threadId);
+    q.addBindValue(before.value_or(std::numeric_limits<qint64>::max()));
+    q.addBindValue(limit + 1);
+    return readPage(q, limit, true);
+}
+
+Expected<MessagePage> SqlStore::sync(const User &viewer, qint64 after, int limit)
+{
+    if (auto error = notOpen())
+        return *error;
+    limit = std::max(limit, 0);
+    const bool admin = viewer.role == Role::Admin;
+    QSqlQuery &q = admin ? m_stmts->syncAll : m_stmts->syncOwn;
+    if (!admin)
+        q.addBindValue(viewer.id);
+    q.addBindValue(after);
+    q.addBindValue(limit + 1);
+    return readPage(q, limit, false);
+}
+
+Expected<std::optional<qint64>> SqlStore::advanceReadCursor(qint64 threadId, qint64 userId,
+                                                            qint64 upTo)
+{
+    if (auto error = notOpen())
+        return *error;
+    qint64 newest = 0;
+    {
+        QSqlQuery &q = m_stmts->threadNewest;
+        sql::FinishGuard done(q);
+        q.addBindValue(threadId);
+        if (!q.exec() || !q.next())
+            return sql::failure(q, "read newest message"_L1);
+        newest = q.value(0).toLongLong(); // NULL, so 0, for a thread without messages.
+    }
+    const qint64 clamped = std::min(upTo, newest);
+    if (clamped <= 0)
+        return std::optional<qint64>();
+
+    // The condition in the statement, not a read before it, keeps the cursor from moving
+    // back when two sessions of one user mark read at once.
+    QSqlQuery &q = m_stmts->upsertCursor;
+    sql::FinishGuard done(q);
+    q.addBindValue(threadId);
+    q.addBindValue(userId);
+    q.addBindValue(clamped);
+    if (!q.exec())
+        return sql::failure(q, "advance read cursor"_L1);
+    if (q.numRowsAffected() > 0)
+        return std::optional<qint64>(clamped);
+    return std::optional<qint64>();
+}
+
+Expected<qint64> SqlStore::messageCount()
+{
+    if (auto error = notOpen())
+        return *error;
+    QSqlQuery q(m_db);
+    if (!q.exec(u"SELECT COUNT(*) FROM messages"_s) || !q.next())
+        return sql::failure(q, "count messages"_L1);
+    return q.value(0).toLongLong();
+}
+
+} // namespace dpichat::server

@@ -1,0 +1,113 @@
+#pragma once
+
+#include "store.h"
+
+#include <QSqlDatabase>
+#include <QString>
+#include <memory>
+
+class QSqlQuery;
+
+namespace dpichat::server {
+
+/// Where and how SqlStore connects.
+struct SqlStoreOptions
+{
+    /// A Qt SQL driver: "QSQLITE" (an embedded file) or "QPSQL" (PostgreSQL).
+    QString driver = QStringLiteral("QSQLITE");
+    /// SQLite: the file path (":memory:" works, but is lost on close). PostgreSQL: the database.
+    QString database;
+    /// PostgreSQL only.
+    QString host;
+    int port = -1;
+    QString user;
+    QString password;
+    /// SQLite `PRAGMA synchronous`: FULL makes a commit survive a power cut, which a `sent`
+    /// reply promises; NORMAL (WAL still survives a crash of the process) is for benchmarks.
+    QString synchronous = QStringLiteral("FULL");
+    /// SQLite: how long a writer waits for another connection's write lock.
+    int busyTimeoutMs = 5000;
+};
+
+/// The Store over QtSql. Prepared statements only; the hot ones are prepared once at open().
+///
+/// Every instance has its own QSqlDatabase connection, so several stores (tests, the command
+/// line beside a running server) can be open at once. Like any QSqlDatabase, an instance
+/// must be used only from the thread that called open().
+///
+/// Choices the Store interface leaves open:
+/// - setPasswordHash, setRole, setDisabled, setLastSeen return false when there is no such
+///   user; revokeSession and revokeUserSessions return whether any session was revoked.
+/// - sessionUser also refuses the sessions of a disabled user.
+/// - A user who becomes an admin keeps their thread (and its history); StoredUser::threadId
+///   is 0 for every admin, as store.h says.
+class SqlStore : public Store
+{
+public:
+    explicit SqlStore(SqlStoreOptions options);
+    ~SqlStore() override;
+    SqlStore(const SqlStore &) = delete;
+    SqlStore &operator=(const SqlStore &) = delete;
+
+    Expected<bool> open() override;
+    void close() override;
+    bool isOpen() const;
+
+    Expected<StoredUser> addUser(const QString &email, const QString &name, Role role,
+                                 const QByteArray &passwordHash) override;
+    Expected<std::optional<StoredUser>> userByEmail(const QString &email) override;
+    Expected<std::optional<StoredUser>> userById(qint64 id) override;
+    Expected<QList<StoredUser>> users() override;
+    Expected<bool> setPasswordHash(qint64 userId, const QByteArray &hash) override;
+    Expected<bool> setRole(qint64 userId, Role role) override;
+    Expected<bool> setDisabled(qint64 userId, bool disabled) override;
+    Expected<bool> setLastSeen(qint64 userId, const QDateTime &when) override;
+
+    Expected<bool> addSession(const QByteArray &tokenHash, qint64 userId,
+                              const QDateTime &expires) override;
+    Expected<std::optional<qint64>> sessionUser(const QByteArray &tokenHash,
+                                                const QDateTime &now) override;
+    Expected<bool> revokeSession(const QByteArray &tokenHash) override;
+    Expected<bool> revokeUserSessions(qint64 userId) override;
+
+    Expected<std::optional<qint64>> threadOwner(qint64 threadId) override;
+    Expected<QList<Thread>> threadsFor(const User &viewer) override;
+    Expected<std::optional<Thread>> threadFor(qint64 threadId, const User &viewer) override;
+
+    Expected<QList<AppendResult>> appendMessages(const QList<NewMessage> &messages) override;
+    Expected<MessagePage> history(qint64 threadId, std::optional<qint64> before,
+                                  int limit) override;
+    Expected<MessagePage> sync(const User &viewer, qint64 after, int limit) override;
+
+    Expected<std::optional<qint64>> advanceReadCursor(qint64 threadId, qint64 userId,
+                                                      qint64 upTo) override;
+
+    Expected<qint64> messageCount() override;
+    Expected<QList<UserStats>> userStats() override;
+    Expected<qint64> maxThreadId() override; // In sqlstore_watch.cpp.
+
+    /// The schema version of the open database.
+    Expected<int> schemaVersion();
+
+private:
+    struct Statements;
+
+    std::optional<ProtocolError> configureSqlite();
+    std::optional<ProtocolError> prepareStatements();
+    std::optional<ProtocolError> notOpen() const;
+    Expected<std::optional<StoredUser>> queryUser(const QString &where, const QVariant &key);
+    Expected<QList<Thread>> queryThreads(const QString &where, const QList<QVariant> &binds,
+                                         qint64 viewerId);
+    /// Gives the user a support thread unless they have one; inside the caller's transaction.
+    Expected<qint64> ensureSupportThread(qint64 userId);
+    Expected<bool> updateUser(const QString &assignment, const QVariant &value, qint64 userId,
+                              QLatin1StringView what);
+    Expected<MessagePage> readPage(QSqlQuery &query, int limit, bool newestFirst);
+
+    SqlStoreOptions m_options;
+    QString m_connectionName;
+    QSqlDatabase m_db;
+    std::unique_ptr<Statements> m_stmts;
+};
+
+} // namespace dpichat::server

@@ -1,0 +1,98 @@
+#include "sqlutil.h"
+
+#include "logging.h"
+
+#include <QSqlError>
+#include <QSqlQuery>
+
+using namespace Qt::StringLiterals;
+
+namespace dpichat::server::sql {
+
+ProtocolError failure(const QSqlError &error, QLatin1StringView what)
+{
+    // Only the first line: PostgreSQL adds DETAIL lines that quote the row, and rows hold
+    // message text and emails. SQLite's messages are one line and never quote values.
+    const QString text = error.databaseText().section(u'\n', 0, 0);
+    qCWarning(lcStore).noquote() << "database failure in" << what << "- native code"
+                                 << error.nativeErrorCode() << "-" << text
+                                 << error.driverText();
+    return ProtocolError{ErrorCode::Internal, u"the database failed"_s};
+}
+
+ProtocolError failure(const QSqlQuery &query, QLatin1StringView what)
+{
+    return failure(query.lastError(), what);
+}
+
+bool isSqlite(const QSqlDatabase &db)
+{
+    return db.driverName() == u"QSQLITE";
+}
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+QDateTime timeFromMs(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC);
+}
+
+std::optional<QDateTime> optionalTimeFromVariant(const QVariant &value)
+{
+    if (value.isNull())
+        return std::nullopt;
+    return timeFromMs(value.toLongLong());
+}
+
+QVariant optionalTimeToVariant(const std::optional<QDateTime> &time)
+{
+    if (!time || !time->isValid())
+        return QVariant(QMetaType::fromType<qint64>());
+    return QVariant(time->toMSecsSinceEpoch());
+}
+
+Transaction::Transaction(QSqlDatabase db)
+    : m_db(std::move(db))
+{
+}
+
+Transaction::~Transaction()
+{
+    rollback();
+}
+
+std::optional<ProtocolError> Transaction::begin()
+{
+    QSqlQuery q(m_db);
+    if (!q.exec(isSqlite(m_db) ? u"BEGIN IMMEDIATE"_s : u"BEGIN"_s))
+        return failure(q, "begin transaction"_L1);
+    m_open = true;
+    return std::nullopt;
+}
+
+std::optional<ProtocolError> Transaction::commit()
+{
+    QSqlQuery q(m_db);
+    if (!q.exec(u"COMMIT"_s)) {
+        const ProtocolError error = failure(q, "commit"_L1);
+        rollback();
+        return error;
+    }
+    m_open = false;
+    return std::nullopt;
+}
+
+void Transaction::rollback()
+{
+    if (!m_open)
+        return;
+    m_open = false;
+    QSqlQuery q(m_db);
+    if (!q.exec(u"ROLLBACK"_s))
+        failure(q, "rollback"_L1);
+}
+
+} // namespace dpichat::server::sql

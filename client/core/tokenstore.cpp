@@ -42,7 +42,7 @@ QString TokenStore::describe(int keychainError, const QString &detail) const
     case QKeychain::AccessDeniedByUser:
         return tr("Access to the keychain was denied.");
     default:
-        return tr("The keychain reported an error: %1").arg(detail);
+        return tr("The keychain is not available: %1").arg(detail);
     }
 }
 

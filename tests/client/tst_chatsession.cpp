@@ -382,6 +382,48 @@ private Q_SLOTS:
         QTRY_VERIFY(admin->session->typingUsers(thread).isEmpty());
     }
 
+    void deadLinkIsNoticedByPing()
+    {
+        // The server stops answering without closing anything (a dead Wi-Fi, a suspended
+        // laptop): the keep-alive notices, and the queued message goes out once it is back.
+        TcpProxy proxy(m_server->port());
+        QVERIFY(proxy.listen());
+        auto ann = loggedIn(kAnn, QString(), proxy.url());
+        QVERIFY(ann);
+        ann->connection.setPingInterval(200, 300);
+        const qint64 thread = ann->session->ownThreadId();
+        MessageModel *model = ann->session->modelFor(thread);
+        QSignalSpy states(&ann->connection, &Connection::stateChanged);
+        proxy.holdUpstream(true);
+        const QString clientId = ann->session->send(thread, QStringLiteral("through the fog"));
+        QTRY_VERIFY_WITH_TIMEOUT(states.contains(QVariantList{QVariant::fromValue(Connection::State::Offline)}),
+                                 5'000);
+        QCOMPARE(stateOf(model, clientId), int(MessageModel::Pending));
+        proxy.holdUpstream(false);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(model, clientId), int(MessageModel::Sent), 10'000);
+        QCOMPARE(storedCount(thread, clientId), 1);
+    }
+
+    void reconnectNowSkipsTheWait()
+    {
+        TcpProxy proxy(m_server->port());
+        QVERIFY(proxy.listen());
+        auto ann = loggedIn(kAnn, QString(), proxy.url());
+        QVERIFY(ann);
+        ann->connection.setBackoff(20'000, 30'000);
+        QSignalSpy countdown(&ann->connection, &Connection::reconnectCountdown);
+        proxy.dropAll();
+        QTRY_COMPARE(ann->connection.state(), Connection::State::Offline);
+        const int seconds = ann->connection.secondsUntilReconnect();
+        QVERIFY2(seconds >= 10 && seconds <= 20, qPrintable(QString::number(seconds)));
+        QVERIFY(!countdown.isEmpty());
+        QSignalSpy caughtUp(ann->session.get(), &ChatSession::caughtUp);
+        ann->connection.reconnectNow();
+        QTRY_COMPARE_WITH_TIMEOUT(ann->connection.state(), Connection::State::Online, 3'000);
+        QVERIFY(caughtUp.wait(5'000) || !caughtUp.isEmpty()); // sync, then threads
+        QCOMPARE(ann->connection.secondsUntilReconnect(), -1);
+    }
+
     void logoutForgetsToken()
     {
         auto ann = loggedIn(kAnn);

@@ -48,7 +48,7 @@ AdminWindow::AdminWindow(ChatSession *session, Drafts *drafts, QSettings *settin
     m_list->installEventFilter(this);
     leftLayout->addWidget(m_filter);
     leftLayout->addWidget(m_list, 1);
-    left->setMinimumWidth(fontMetrics().averageCharWidth() * 28);
+    left->setMinimumWidth(fontMetrics().averageCharWidth() * 30);
 
     auto *conversation = new QWidget;
     auto *convLayout = new QVBoxLayout(conversation);
@@ -85,7 +85,7 @@ AdminWindow::AdminWindow(ChatSession *session, Drafts *drafts, QSettings *settin
     splitter->setStretchFactor(0, 0);
     splitter->setStretchFactor(1, 1);
     splitter->setChildrenCollapsible(false);
-    splitter->setSizes({fontMetrics().averageCharWidth() * 38, fontMetrics().averageCharWidth() * 70});
+    splitter->setSizes({fontMetrics().averageCharWidth() * 44, fontMetrics().averageCharWidth() * 80});
     setContent(splitter);
 
     auto *focusFilter = new QShortcut(QKeySequence(tr("Ctrl+K")), this);
@@ -174,8 +174,7 @@ void AdminWindow::updateHeader()
         presence = tr("Online");
     else if (owner.lastSeen)
         presence = tr("Last seen %1")
-                       .arg(QLocale().toString(owner.lastSeen->toLocalTime(),
-                                               QLocale::ShortFormat));
+                       .arg(dateTimeText(owner.lastSeen->toLocalTime()));
     else
         presence = tr("Offline");
     m_details->setText(tr("%1 · %2 · %3")

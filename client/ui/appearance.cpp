@@ -1,5 +1,8 @@
 #include "appearance.h"
 
+#include <QLocale>
+#include <QRegularExpression>
+
 namespace dpichat::ui {
 
 QPalette darkPalette()
@@ -46,6 +49,21 @@ QColor mix(const QColor &a, const QColor &b, qreal amount)
 bool isDark(const QPalette &palette)
 {
     return palette.color(QPalette::Window).lightnessF() < 0.5;
+}
+
+QString timeText(const QTime &time)
+{
+    const QLocale locale;
+    QString format = locale.timeFormat(QLocale::ShortFormat);
+    static const QRegularExpression seconds(QStringLiteral("[:.]ss?"));
+    format.remove(seconds);
+    return locale.toString(time, format);
+}
+
+QString dateTimeText(const QDateTime &dateTime)
+{
+    return QLocale().toString(dateTime.date(), QLocale::ShortFormat) + QLatin1Char(' ')
+        + timeText(dateTime.time());
 }
 
 QColor errorColor(const QPalette &palette)

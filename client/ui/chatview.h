@@ -1,5 +1,7 @@
 #pragma once
 
+#include "models/messagemodel.h"
+
 #include <QPointer>
 #include <QWidget>
 
@@ -10,7 +12,6 @@ class QPushButton;
 namespace dpichat {
 class ChatSession;
 class Drafts;
-class MessageModel;
 } // namespace dpichat
 
 namespace dpichat::ui {

@@ -83,7 +83,7 @@ void CustomerWindow::updateStatus()
     m_status->setText(online ? tr("Someone from the team is online")
                              : tr("Nobody from the team is online right now; "
                                   "we will answer as soon as we are back"));
-    const int d = fontMetrics().height() * 2 / 3;
+    const int d = fontMetrics().height();
     QPixmap dot(d * devicePixelRatio(), d * devicePixelRatio());
     dot.setDevicePixelRatio(devicePixelRatio());
     dot.fill(Qt::transparent);

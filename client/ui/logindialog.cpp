@@ -72,7 +72,7 @@ LoginDialog::LoginDialog(QWidget *parent)
     layout->addStretch(1);
     layout->addWidget(m_buttons);
 
-    setMinimumWidth(fontMetrics().averageCharWidth() * 56);
+    setMinimumWidth(fontMetrics().averageCharWidth() * 64);
     retranslate();
     m_email->setFocus();
 }

@@ -141,9 +141,7 @@ MessageDelegate::Geometry MessageDelegate::layout(const QStyleOptionViewItem &op
                                  maxText, key);
 
     // Footer: time, then a state glyph for own messages; a failed one also names the reason.
-    const QString time = QLocale().toString(
-        index.data(MessageModel::CreatedAtRole).toDateTime().toLocalTime().time(),
-        QLocale::ShortFormat);
+    const QString time = timeText(index.data(MessageModel::CreatedAtRole).toDateTime().toLocalTime().time());
     qreal footerWidth = sfm.horizontalAdvance(time);
     if (own)
         footerWidth += sfm.height() * 1.6;
@@ -264,9 +262,7 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
                               index.data(MessageModel::SeenRole).toBool());
         right = glyph.left() - sfm.height() * 0.2;
     }
-    const QString time = QLocale().toString(
-        index.data(MessageModel::CreatedAtRole).toDateTime().toLocalTime().time(),
-        QLocale::ShortFormat);
+    const QString time = timeText(index.data(MessageModel::CreatedAtRole).toDateTime().toLocalTime().time());
     painter->setPen(footerColor);
     const qreal tw = sfm.horizontalAdvance(time);
     painter->drawText(QRectF(right - tw, g.footer.top(), tw, g.footer.height()),

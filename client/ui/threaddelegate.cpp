@@ -45,7 +45,7 @@ QString ThreadDelegate::shortTime(const QDateTime &utc)
     const QDate today = QDate::currentDate();
     const QLocale locale;
     if (local.date() == today)
-        return locale.toString(local.time(), QLocale::ShortFormat);
+        return timeText(local.time());
     if (local.date() == today.addDays(-1))
         return tr("Yesterday");
     if (local.date() > today.addDays(-7))

@@ -83,18 +83,26 @@ int main(int argc, char *argv[])
     if (const auto *e = std::get_if<ProtocolError>(&options))
         return fail(e->message, 2);
     const SqlStoreOptions &storeOptions = std::get<SqlStoreOptions>(options);
+    if (!config.command.isEmpty()) {
+        // A command's output is its answer, and its failure one line on stderr; the store's
+        // progress notes while opening would only clutter them. Warnings still show.
+        QLoggingCategory::setFilterRules(QStringLiteral("dpichat.*.info=false"));
+    }
     if (storeOptions.driver == u"QSQLITE") {
         const QString dir = QFileInfo(storeOptions.database).absolutePath();
         if (!QDir().mkpath(dir))
             return fail(QStringLiteral("cannot create the data directory %1").arg(dir), 1);
     }
     SqlStore store(storeOptions);
-    if (const auto opened = store.open(); const auto *e = std::get_if<ProtocolError>(&opened))
-        return fail(QStringLiteral("cannot open the database: %1").arg(e->message), 1);
+    if (const auto opened = store.open(); const auto *e = std::get_if<ProtocolError>(&opened)) {
+        // Name the database (never the PostgreSQL password) so the operator knows which one.
+        const QString which = storeOptions.driver == u"QSQLITE"
+            ? storeOptions.database
+            : QStringLiteral("%1 on %2").arg(storeOptions.database, storeOptions.host);
+        return fail(QStringLiteral("cannot open the database %1: %2").arg(which, e->message), 1);
+    }
 
     if (!config.command.isEmpty()) {
-        // A command's output is its answer; the store's progress notes would only clutter it.
-        QLoggingCategory::setFilterRules(QStringLiteral("dpichat.*.info=false"));
         QTextStream in(stdin), out(stdout), err(stderr);
         return AdminCli(store, in, out, err).run(config);
     }

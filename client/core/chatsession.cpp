@@ -86,9 +86,15 @@ void ChatSession::restoreOutbox()
 
 void ChatSession::onSessionStarted()
 {
+    if (m_sessionGeneration == m_connection->sessionGeneration())
+        return; // already handled (the session was made while this `welcome` was delivered)
+    m_sessionGeneration = m_connection->sessionGeneration();
     m_user = m_connection->user();
     m_inFlight.clear();
     resendPending();
+    const QSet<qint64> readWanted = std::exchange(m_readWanted, {});
+    for (qint64 thread : readWanted)
+        markRead(thread);
     for (qint64 thread : std::as_const(m_wantHistory)) {
         if (!m_historyLoaded.contains(thread))
             openThread(thread);
@@ -357,6 +363,8 @@ void ChatSession::markRead(qint64 thread)
     if (m_connection->sendRead(thread, upTo)) {
         m_readSent.insert(thread, upTo);
         m_threads.applyRead(thread, m_user.id, upTo);
+    } else {
+        m_readWanted.insert(thread);
     }
 }
 

@@ -26,7 +26,9 @@ class ChatSession : public QObject
     Q_OBJECT
 
 public:
-    /// Neither pointer is owned; both must outlive the session.
+    /// Neither pointer is owned; both must outlive the session. The connection may already
+    /// be logged in (e.g. created in a slot of Connection::loggedIn). One session per login:
+    /// after logout, or to log in as someone else, make a new one.
     ChatSession(Connection *connection, Outbox *outbox, QObject *parent = nullptr);
     ~ChatSession() override;
 
@@ -111,6 +113,8 @@ private:
     QHash<QString, qint64> m_queued; ///< Outbox mirror: clientId -> thread.
     QSet<QString> m_inFlight; ///< clientIds sent on the current socket, awaiting a reply.
     QHash<qint64, qint64> m_readSent; ///< thread -> highest `read` sent.
+    QSet<qint64> m_readWanted;        ///< markRead() while offline: sent on the next login.
+    int m_sessionGeneration = -1;     ///< Connection::sessionGeneration() last handled.
     QSet<qint64> m_onlineAdmins;
     std::unique_ptr<TypingTracker> m_typing;
     QTimer m_transientRetry; ///< Resends after rate_limited / internal.

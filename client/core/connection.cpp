@@ -403,6 +403,7 @@ void Connection::handleWelcome(const WelcomeReply &welcome)
     if (welcome.textChars > 0)
         m_textLimit = int(welcome.textChars);
     m_attempt = 0;
+    ++m_sessionGeneration;
     qCInfo(lcClientNet) << "logged in as user" << m_user.id << "server" << welcome.serverVersion;
     setState(State::Online);
     m_pingTimer.start();

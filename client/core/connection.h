@@ -46,6 +46,8 @@ public:
     QUrl serverUrl() const { return m_server; }
     User user() const { return m_user; }
     QString token() const { return m_token; }
+    /// Counts `welcome`s: lets a late listener tell whether it has seen the current one.
+    int sessionGeneration() const { return m_sessionGeneration; }
     /// The server's text limit from `welcome.limits` (PROTOCOL.md default until then).
     int textLimit() const { return m_textLimit; }
 
@@ -137,6 +139,7 @@ private:
     QString m_token;
     User m_user;
     int m_textLimit;
+    int m_sessionGeneration = 0;
     bool m_everLoggedIn = false;  ///< Reconnect only once a login has succeeded.
     bool m_wantConnection = false;
     qint64 m_nextId = 1;

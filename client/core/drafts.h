@@ -20,7 +20,8 @@ public:
     void setAccount(const QString &account);
 
     QString draft(qint64 thread) const;
-    /// Stores the text; empty (or only white space) text removes the draft.
+    /// Stores the text (a durable write: call it when the user pauses or leaves the
+    /// thread, not on every keystroke); empty or white-space text removes the draft.
     void setDraft(qint64 thread, const QString &text);
 
 private:

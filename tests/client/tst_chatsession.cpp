@@ -137,6 +137,24 @@ private Q_SLOTS:
         QCOMPARE(app.connection.secondsUntilReconnect(), -1); // no retry of a failed login
     }
 
+    void sessionMadeInTheLoggedInSlot()
+    {
+        // What the UI does: the login dialog owns the Connection; the window and its session
+        // are made when `welcome` arrives. A read marked while offline goes out on return.
+        Connection connection;
+        Outbox outbox(newOutboxPath());
+        std::unique_ptr<ChatSession> session;
+        connect(&connection, &Connection::loggedIn, this,
+                [&] { session = std::make_unique<ChatSession>(&connection, &outbox); });
+        QSignalSpy threadsReplies(&connection, &Connection::threadsReceived);
+        connection.loginWithPassword(m_server->url(), kAnn, kPassword);
+        QTRY_VERIFY(session && session->ownThreadId() > 0);
+        QTest::qWait(200);
+        QCOMPARE(threadsReplies.size(), 1); // the welcome was handled once
+        QCOMPARE(session->localUser().name, u"Ann");
+        QVERIFY(!session->isAdmin());
+    }
+
     void optimisticSendThenSent()
     {
         auto ann = loggedIn(kAnn);

@@ -12,7 +12,10 @@ bool JsonReader::isInteger(const QJsonValue &value)
     if (!value.isDouble())
         return false;
     const double d = value.toDouble();
-    return std::isfinite(d) && std::trunc(d) == d && std::abs(d) <= double(limits::kMaxJsonInteger);
+    // Strictly below 2^53: Qt keeps the literal 2^53 + 1 as an exact qint64, but toDouble()
+    // rounds it to 2^53, so accepting 2^53 would silently decode 2^53 + 1 as another id.
+    return std::isfinite(d) && std::trunc(d) == d
+        && std::abs(d) < double(limits::kMaxJsonInteger);
 }
 
 void JsonReader::fail(const QString &message)

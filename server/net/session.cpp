@@ -65,7 +65,10 @@ void Session::sendText(const QString &frame)
     if (m_closing)
         return;
     m_socket->sendTextMessage(frame);
-    if (m_socket->bytesToWrite() > m_limits.maxOutputBytes) {
+    // Output written in this turn of the event loop has not been offered to the kernel yet;
+    // only what the kernel refuses shows a peer that does not read.
+    if (m_socket->bytesToWrite() > m_limits.maxOutputBytes
+        && (m_socket->flush(), m_socket->bytesToWrite() > m_limits.maxOutputBytes)) {
         // Not a close handshake: the peer is not reading, so a close frame would only queue
         // behind everything else. Drop the connection and free its buffers now.
         qCWarning(lcNet) << "session of user" << m_user.id << "fell behind; disconnecting";

@@ -5,7 +5,8 @@
 
 ServerProcess::ServerProcess(const QString &sqlitePath) : m_dbPath(sqlitePath)
 {
-    m_process.setProcessChannelMode(QProcess::SeparateChannels);
+    // The server's log goes to the test's output: unread, a full pipe would stall the server.
+    m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
 }
 
 ServerProcess::~ServerProcess()

@@ -109,7 +109,10 @@ ChatView::ChatView(ChatSession *session, Drafts *drafts, QWidget *parent)
                 // A short page may not fill the view, so no scroll to the top would ever
                 // ask for more: keep loading until it does.
                 QTimer::singleShot(0, this, [this, count, hasMore] {
-                    if (count > 0 && hasMore && m_list->verticalScrollBar()->maximum() == 0)
+                    if (count == 0 || !hasMore || !m_list->isVisible())
+                        return;
+                    m_list->doItemsLayout(); // the list lays out lazily; measure the real height
+                    if (m_list->verticalScrollBar()->maximum() == 0)
                         m_session->loadOlder(m_thread);
                 });
             });

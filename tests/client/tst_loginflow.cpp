@@ -1,6 +1,8 @@
 // The login dialog against a real server: what a user sees for a wrong password, an
 // unreachable server and a refused protocol version, and that "Remember me" without a
-// keychain says so and still logs in.
+// keychain says so and still logs in. CTest runs it a second time inside a private D-Bus
+// session with an unlocked gnome-keyring (DPICHAT_EXPECT_KEYCHAIN=1): then a remembered
+// login starts straight into the window next time, and logging out forgets it.
 
 #include "appcontroller.h"
 #include "chatwindow.h"
@@ -35,9 +37,14 @@ private Q_SLOTS:
     void unreachableServerIsExplained();
     void refusedProtocolIsExplained();
     void rememberWithoutKeychainStillLogsIn();
+    void rememberedLoginGoesStraightIn();
     void logoutReturnsToTheDialog();
 
 private:
+    static bool expectKeychain()
+    {
+        return qEnvironmentVariableIntValue("DPICHAT_EXPECT_KEYCHAIN") == 1;
+    }
     std::unique_ptr<AppController> makeController(const QString &profile);
     void typeCredentials(LoginDialog *dialog, const QUrl &server, const QString &email,
                          const QString &password, bool remember);
@@ -49,8 +56,9 @@ private:
 
 void TestLoginFlow::initTestCase()
 {
-    // No secret service here: the no-keychain path is what these tests check.
-    qunsetenv("DBUS_SESSION_BUS_ADDRESS");
+    // Without the keyring run there must be no secret service: the no-keychain path.
+    if (!expectKeychain())
+        qunsetenv("DBUS_SESSION_BUS_ADDRESS");
     QStandardPaths::setTestModeEnabled(true);
     QVERIFY(m_dir.isValid());
     m_server = std::make_unique<ServerProcess>(m_dir.filePath(QStringLiteral("server.sqlite")));
@@ -147,6 +155,8 @@ void TestLoginFlow::refusedProtocolIsExplained()
 
 void TestLoginFlow::rememberWithoutKeychainStillLogsIn()
 {
+    if (expectKeychain())
+        QSKIP("a keychain service runs in this run");
     auto app = makeController(QStringLiteral("remember"));
     app->start();
     LoginDialog *dialog = app->loginDialog();
@@ -167,6 +177,34 @@ void TestLoginFlow::rememberWithoutKeychainStillLogsIn()
     auto again = makeController(QStringLiteral("remember"));
     again->start();
     QVERIFY(again->loginDialog() && again->loginDialog()->isVisible());
+}
+
+void TestLoginFlow::rememberedLoginGoesStraightIn()
+{
+    if (!expectKeychain())
+        QSKIP("needs a Secret Service (the keyring run of this test)");
+    {
+        auto app = makeController(QStringLiteral("keychain"));
+        app->start();
+        typeCredentials(app->loginDialog(), m_server->url(),
+                        QStringLiteral("john.doe@example.com"), QStringLiteral("customer123"),
+                        true);
+        QTRY_VERIFY_WITH_TIMEOUT(app->window(), 20000); // no "could not remember" stop
+    }
+    // The next start goes straight in with the stored token, no dialog.
+    auto again = makeController(QStringLiteral("keychain"));
+    again->start();
+    QVERIFY(!again->loginDialog() || !again->loginDialog()->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(again->window(), 20000);
+    QVERIFY(!again->loginDialog() || !again->loginDialog()->isVisible());
+
+    // Logging out forgets it: the start after that asks again.
+    again->window()->logoutAction()->trigger();
+    QTRY_VERIFY(again->loginDialog() && again->loginDialog()->isVisible());
+    QTest::qWait(500); // the keychain removal is asynchronous
+    auto third = makeController(QStringLiteral("keychain"));
+    third->start();
+    QVERIFY(third->loginDialog() && third->loginDialog()->isVisible());
 }
 
 void TestLoginFlow::logoutReturnsToTheDialog()

@@ -43,6 +43,7 @@ private Q_SLOTS:
     void messagesGoBothWaysThroughComposers();
     void typingLineShowsOnTheOtherSide();
     void messageInAnotherThreadIsNotified();
+    void draftIsKeptPerThread();
 
 private:
     std::unique_ptr<AppController> login(const QString &profile, const QString &email,
@@ -290,6 +291,28 @@ void TestChatWidgets::messageInAnotherThreadIsNotified()
     // Clicking it opens Zoe's thread.
     m_admin->notifier()->openLastNotified();
     QCOMPARE(m_adminWindow->chatView()->thread(), zoeWindow->chatView()->thread());
+}
+
+void TestChatWidgets::draftIsKeptPerThread()
+{
+    QVERIFY(m_adminWindow);
+    activate(m_adminWindow);
+    m_adminWindow->openThread(m_customerThread);
+    Composer *composer = m_adminWindow->chatView()->composer();
+    QTest::keyClicks(composer->editor(), QStringLiteral("Half-written answer"));
+    // Another thread: its own (empty) draft.
+    const QModelIndex other = m_adminWindow->threadList()->model()->index(0, 0);
+    const qint64 otherThread = other.data(ThreadModel::ThreadIdRole).toLongLong() != m_customerThread
+        ? other.data(ThreadModel::ThreadIdRole).toLongLong()
+        : m_adminWindow->threadList()->model()->index(1, 0).data(ThreadModel::ThreadIdRole)
+              .toLongLong();
+    m_adminWindow->openThread(otherThread);
+    QCOMPARE(m_adminWindow->chatView()->thread(), otherThread);
+    QVERIFY(composer->text().isEmpty());
+    // Back: the half-written text is still there, unsent.
+    m_adminWindow->openThread(m_customerThread);
+    QCOMPARE(composer->text(), QStringLiteral("Half-written answer"));
+    QCOMPARE(m_adminWindow->chatView()->model()->rowCount(), 4);
 }
 
 QTEST_MAIN(TestChatWidgets)

@@ -70,6 +70,7 @@ ParseOutcome parseCommandLine(const QStringList &arguments, ServerConfig &config
         {QStringLiteral("demo"), QStringLiteral("Add the demo accounts if they are missing.")},
         {QStringLiteral("sqlite-synchronous"), QStringLiteral("SQLite synchronous mode: FULL (default, survives power loss) or NORMAL."), QStringLiteral("MODE")},
         {QStringLiteral("token-ttl-days"), QStringLiteral("Session token lifetime in days (default 30)."), QStringLiteral("N")},
+        {QStringLiteral("ping-interval"), QStringLiteral("Seconds between keep-alive pings; a session silent for two is dropped (default 30)."), QStringLiteral("N")},
         {QStringLiteral("allowed-origins"), QStringLiteral("Comma-separated browser Origins allowed to connect (default: any)."), QStringLiteral("LIST")},
         {QStringLiteral("email"), QStringLiteral("user add: the user's email."), QStringLiteral("E")},
         {QStringLiteral("name"), QStringLiteral("user add: the user's name."), QStringLiteral("N")},
@@ -120,6 +121,12 @@ ParseOutcome parseCommandLine(const QStringList &arguments, ServerConfig &config
         config.tokenTtlDays = v.toLongLong(&ok);
         if (!ok || config.tokenTtlDays < 1)
             return {ParseOutcome::UsageError, QStringLiteral("--token-ttl-days: not a number >= 1: %1").arg(v)};
+    }
+    if (const QString v = value(p, s, QStringLiteral("ping-interval")); !v.isEmpty()) {
+        bool ok = false;
+        config.pingIntervalSeconds = v.toInt(&ok);
+        if (!ok || config.pingIntervalSeconds < 1 || config.pingIntervalSeconds > 3600)
+            return {ParseOutcome::UsageError, QStringLiteral("--ping-interval: seconds from 1 to 3600: %1").arg(v)};
     }
     if (const QString v = value(p, s, QStringLiteral("sqlite-synchronous")); !v.isEmpty()) {
         config.sqliteSynchronous = v.toUpper();

@@ -25,6 +25,7 @@ struct ServerConfig
     QStringList allowedOrigins;
     qint64 maxOutputBytes = 4 * 1024 * 1024;
     int maxPendingConnections = 1024;
+    int pingIntervalSeconds = 30; ///< A session silent for two intervals is dropped.
 
     /// The command's words after the options: empty to serve, or e.g. {"user", "add"}.
     QStringList command;

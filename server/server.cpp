@@ -13,6 +13,7 @@ ListenerOptions listenerOptions(const ServerConfig &c)
     ListenerOptions o;
     o.sessionLimits.rateLimit = c.rateLimit;
     o.sessionLimits.maxOutputBytes = c.maxOutputBytes;
+    o.sessionLimits.pingIntervalMs = c.pingIntervalSeconds * 1000;
     o.maxPendingConnections = c.maxPendingConnections;
     o.allowedOrigins = c.allowedOrigins;
     return o;

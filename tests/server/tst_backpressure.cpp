@@ -27,6 +27,21 @@ QByteArray clientTextFrame(const QByteArray &payload)
     return f;
 }
 
+/// A raw WebSocket connection logged in as `email`: it answers nothing, not even pings.
+bool openRawSession(QTcpSocket &socket, quint16 port, const QByteArray &email)
+{
+    socket.connectToHost(QStringLiteral("127.0.0.1"), port);
+    if (!socket.waitForConnected(5000))
+        return false;
+    socket.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    if (!socket.waitForReadyRead(5000)) // the 101 handshake answer
+        return false;
+    socket.write(clientTextFrame("{\"type\":\"login\",\"id\":1,\"protocol\":1,\"email\":\"" + email
+                                 + "\",\"password\":\"correct horse\"}"));
+    return true;
+}
+
 } // namespace
 
 class TestBackpressure : public QObject
@@ -36,6 +51,7 @@ class TestBackpressure : public QObject
 private Q_SLOTS:
     void initTestCase() { QVERIFY(m_fx.start()); }
     void slowReaderIsDisconnectedOthersUnaffected();
+    void peerThatStopsAnsweringIsDropped();
 
 private:
     ProtocolFixture m_fx;
@@ -46,13 +62,7 @@ void TestBackpressure::slowReaderIsDisconnectedOthersUnaffected()
     // The slow reader: a raw socket that logs in as an admin and then reads (almost) nothing.
     QTcpSocket slow;
     slow.setReadBufferSize(1024);
-    slow.connectToHost(u"127.0.0.1"_s, m_fx.server->port());
-    QVERIFY(slow.waitForConnected(5000));
-    slow.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
-    QTRY_VERIFY(slow.bytesAvailable() > 0); // the 101 handshake answer
-    slow.write(clientTextFrame(QByteArrayLiteral(
-        "{\"type\":\"login\",\"id\":1,\"protocol\":1,\"email\":\"ann@support.test\",\"password\":\"correct horse\"}")));
+    QVERIFY(openRawSession(slow, m_fx.server->port(), QByteArrayLiteral("ann@support.test")));
 
     auto bob = m_fx.client("bob@support.test"); // sees Ann's presence
     auto carol = m_fx.client("carol@customer.test");
@@ -115,6 +125,21 @@ void TestBackpressure::slowReaderIsDisconnectedOthersUnaffected()
             break;
     }
     QCOMPARE(seen, total);
+}
+
+void TestBackpressure::peerThatStopsAnsweringIsDropped()
+{
+    ProtocolFixture fx;
+    QVERIFY(fx.start({u"--ping-interval"_s, u"1"_s}));
+    QTcpSocket dead;
+    QVERIFY(openRawSession(dead, fx.server->port(), QByteArrayLiteral("carol@customer.test")));
+    auto alive = fx.client("carol@customer.test"); // answers pings (QWebSocket does)
+    QVERIFY(alive);
+    // Two silent intervals, then the server drops the connection that never answers pings.
+    QTRY_COMPARE_WITH_TIMEOUT(dead.state(), QAbstractSocket::UnconnectedState, 10'000);
+    QTest::qWait(2500);
+    QVERIFY(alive->isConnected());
+    QCOMPARE(typeOf(alive->request(obj({{u"type"_s, u"ping"_s}}))), u"pong"_s);
 }
 
 QTEST_GUILESS_MAIN(TestBackpressure)

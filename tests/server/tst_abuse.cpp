@@ -2,6 +2,8 @@
 
 #include "fixture.h"
 
+#include <QNetworkRequest>
+#include <QWebSocket>
 #include <QWebSocketProtocol>
 
 using namespace Qt::StringLiterals;
@@ -25,6 +27,8 @@ private Q_SLOTS:
     void requestRateIsLimited();
     void failedLoginsAreThrottled();
     void silentSocketIsClosedAfterLoginTimeout();
+    void originAllowList_data();
+    void originAllowList();
 
 private:
     qint64 threadOf(const char *email);
@@ -284,6 +288,37 @@ void TestAbuse::silentSocketIsClosedAfterLoginTimeout()
     QVERIFY(idle.open());
     QVERIFY(idle.waitForDisconnected(15'000));
     QCOMPARE(idle.closeCode(), int(QWebSocketProtocol::CloseCodePolicyViolated));
+}
+
+void TestAbuse::originAllowList_data()
+{
+    QTest::addColumn<QString>("origin");
+    QTest::addColumn<bool>("allowed");
+    QTest::newRow("listed") << u"https://support.example"_s << true;
+    QTest::newRow("second listed") << u"https://app.example"_s << true;
+    QTest::newRow("not listed") << u"https://evil.example"_s << false;
+    QTest::newRow("no origin (desktop client)") << QString() << true;
+}
+
+void TestAbuse::originAllowList()
+{
+    QFETCH(QString, origin);
+    QFETCH(bool, allowed);
+    static QTemporaryDir dir;
+    static ServerProcess server(dir.filePath(u"origin.db"_s));
+    if (!server.isRunning())
+        QVERIFY(server.start({u"--allowed-origins"_s, u"https://support.example,https://app.example"_s}));
+    QWebSocket socket;
+    QNetworkRequest request(server.url());
+    if (!origin.isEmpty())
+        request.setRawHeader("Origin", origin.toUtf8());
+    socket.open(request);
+    QTRY_VERIFY_WITH_TIMEOUT(socket.state() == QAbstractSocket::ConnectedState
+                                 || socket.state() == QAbstractSocket::UnconnectedState,
+                             5000);
+    if (socket.state() == QAbstractSocket::ConnectingState)
+        QTRY_VERIFY(socket.state() != QAbstractSocket::ConnectingState);
+    QCOMPARE(socket.state() == QAbstractSocket::ConnectedState, allowed);
 }
 
 QTEST_GUILESS_MAIN(TestAbuse)

@@ -9,6 +9,7 @@ PACKAGES=(
   qt6-base-dev qt6-websockets-dev qt6-httpserver-dev qtkeychain-qt6-dev
   libqt6sql6-sqlite libqt6sql6-psql qt6-tools-dev qt6-l10n-tools qt6-tools-dev-tools
   libqt6svg6 libgl-dev libsodium-dev xvfb xauth
+  openssl
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

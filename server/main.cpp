@@ -111,8 +111,6 @@ int main(int argc, char *argv[])
         if (const auto r = ensureDemoAccounts(store); const auto *e = std::get_if<ProtocolError>(&r))
             return fail(QStringLiteral("cannot add the demo accounts: %1").arg(e->message), 1);
     }
-    if (!config.tlsCert.isEmpty())
-        return fail(QStringLiteral("TLS is not available in this build yet"), 1);
     if (config.metricsPort != 0)
         return fail(QStringLiteral("--metrics-port is not available in this build yet"), 1);
 
@@ -121,7 +119,8 @@ int main(int argc, char *argv[])
         return fail(e->message, 1);
 
     QTextStream out(stdout);
-    out << "dpichat-server " << DPICHAT_VERSION << " listening on ws://"
+    out << "dpichat-server " << DPICHAT_VERSION << " listening on "
+        << (server.isSecure() ? "wss://" : "ws://")
         << config.listen.toString() << ':' << server.port() << "/" << Qt::endl;
     if (config.demo) {
         out << "demo accounts: hello@designpi.com / admin123 (admin), "

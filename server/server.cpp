@@ -2,15 +2,23 @@
 
 #include "auth/passwords.h"
 #include "logging.h"
+#include "net/tls.h"
 
 #include <QWebSocketProtocol>
 
 namespace dpichat::server {
 
 namespace {
-ListenerOptions listenerOptions(const ServerConfig &c)
+ListenerOptions listenerOptions(const ServerConfig &c, std::optional<ProtocolError> &error)
 {
     ListenerOptions o;
+    if (!c.tlsCert.isEmpty()) {
+        auto tls = loadServerTls(c.tlsCert, c.tlsKey);
+        if (auto *e = std::get_if<ProtocolError>(&tls))
+            error = *e;
+        else
+            o.tls = std::get<QSslConfiguration>(std::move(tls));
+    }
     o.sessionLimits.rateLimit = c.rateLimit;
     o.sessionLimits.maxOutputBytes = c.maxOutputBytes;
     o.sessionLimits.pingIntervalMs = c.pingIntervalSeconds * 1000;
@@ -27,7 +35,7 @@ Server::Server(Store &store, const ServerConfig &config, QObject *parent)
     , m_router(store)
     , m_committer(store)
     , m_dispatcher(store, m_auth, m_router, m_committer)
-    , m_listener(m_dispatcher, listenerOptions(config))
+    , m_listener(m_dispatcher, listenerOptions(config, m_setupError))
     , m_threadWatcher(store, m_router)
 {
 }
@@ -36,6 +44,8 @@ Server::~Server() = default;
 
 Expected<bool> Server::start()
 {
+    if (m_setupError)
+        return *m_setupError;
     auto listening = m_listener.listen(m_config.listen, m_config.port);
     if (std::holds_alternative<ProtocolError>(listening))
         return listening;

@@ -26,11 +26,14 @@ public:
     /// Stops accepting, commits what is queued and closes every session with 1001.
     void shutdown();
 
+    bool isSecure() const { return m_listener.isSecure(); }
+
     Router &router() { return m_router; }
     Listener &listener() { return m_listener; }
 
 private:
     const ServerConfig m_config;
+    std::optional<ProtocolError> m_setupError; ///< E.g. an unusable TLS certificate; start() reports it.
     Authenticator m_auth;
     Router m_router;
     Committer m_committer;

@@ -3,6 +3,7 @@
 #include "logging.h"
 #include "net/dispatcher.h"
 
+#include <QSslServer>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QWebSocket>
@@ -11,17 +12,37 @@
 
 namespace dpichat::server {
 
+namespace {
+/// With TLS, a QSslServer does the handshake and offers each socket only once it is encrypted;
+/// the QWebSocketServer then reads the upgrade request through it like any other socket.
+QTcpServer *makeTcpServer(const ListenerOptions &options, QObject *parent)
+{
+    if (!options.tls)
+        return new QTcpServer(parent);
+    auto *ssl = new QSslServer(parent);
+    ssl->setSslConfiguration(*options.tls);
+    ssl->setHandshakeTimeout(options.handshakeTimeoutMs);
+    QObject::connect(ssl, &QSslServer::errorOccurred, parent,
+                     [](QSslSocket *socket, QAbstractSocket::SocketError error) {
+                         qCInfo(lcNet) << "TLS handshake with" << socket->peerAddress()
+                                       << "failed:" << error;
+                     });
+    return ssl;
+}
+} // namespace
+
 Listener::Listener(Dispatcher &dispatcher, const ListenerOptions &options, QObject *parent)
     : QObject(parent)
     , m_dispatcher(dispatcher)
     , m_options(options)
-    , m_tcp(new QTcpServer(this))
+    , m_tcp(makeTcpServer(options, this))
     , m_ws(new QWebSocketServer(QStringLiteral("dpichat"), QWebSocketServer::NonSecureMode, this))
 {
     m_tcp->setMaxPendingConnections(options.maxPendingConnections);
     m_ws->setMaxPendingConnections(options.maxPendingConnections);
     m_ws->setHandshakeTimeout(options.handshakeTimeoutMs);
-    connect(m_tcp, &QTcpServer::newConnection, this, &Listener::onTcpConnection);
+    // Not newConnection: a QSslServer emits that before the handshake, with nothing pending.
+    connect(m_tcp, &QTcpServer::pendingConnectionAvailable, this, &Listener::onTcpConnection);
     connect(m_ws, &QWebSocketServer::newConnection, this, &Listener::onWebSocket);
     connect(m_ws, &QWebSocketServer::originAuthenticationRequired, this,
             [this](QWebSocketCorsAuthenticator *cors) {

@@ -5,6 +5,7 @@
 #include <QHostAddress>
 #include <QObject>
 #include <QSet>
+#include <QSslConfiguration>
 #include <QStringList>
 
 class QTcpServer;
@@ -22,6 +23,8 @@ struct ListenerOptions
     /// Browser Origins allowed to connect; empty allows all. Clients that send no Origin
     /// (desktop apps) are always allowed: only browsers send one, and only they need this.
     QStringList allowedOrigins;
+    /// Set: serve wss:// with this certificate and key; empty: plain ws://.
+    std::optional<QSslConfiguration> tls;
 };
 
 /// Accepts TCP connections, upgrades them to WebSockets and gives each a Session.
@@ -35,6 +38,7 @@ public:
     /// Starts listening; on failure returns a one-line reason (e.g. the port is in use).
     Expected<bool> listen(const QHostAddress &address, quint16 port);
     quint16 port() const;
+    bool isSecure() const { return m_options.tls.has_value(); }
     int connectionCount() const { return int(m_sessions.size()); }
     /// Stops accepting and closes every session with `code`.
     void closeAll(int code, const QString &reason);

@@ -57,15 +57,20 @@ bool ServerProcess::start(const QStringList &extraArgs)
     m_process.start(binary(), args + extraArgs);
     if (!m_process.waitForStarted(10'000))
         return false;
-    static const QRegularExpression listening(QStringLiteral("listening on ws://[^:]+:(\\d+)/"));
+    static const QRegularExpression listening(QStringLiteral("listening on (wss?)://[^:]+:(\\d+)/"));
+    static const QRegularExpression metrics(QStringLiteral("metrics on http://[^:]+:(\\d+)/"));
     QByteArray seen;
     QDeadlineTimer deadline(20'000);
     while (!deadline.hasExpired() && m_process.state() == QProcess::Running) {
         m_process.waitForReadyRead(200);
         seen += m_process.readAllStandardOutput();
-        const auto match = listening.match(QString::fromUtf8(seen));
+        m_startupOutput = QString::fromUtf8(seen);
+        const auto match = listening.match(m_startupOutput);
         if (match.hasMatch()) {
-            m_port = quint16(match.captured(1).toUInt());
+            m_secure = match.captured(1) == u"wss";
+            m_port = quint16(match.captured(2).toUInt());
+            const auto metricsMatch = metrics.match(m_startupOutput);
+            m_metricsPort = metricsMatch.hasMatch() ? quint16(metricsMatch.captured(1).toUInt()) : 0;
             return true;
         }
     }
@@ -102,5 +107,7 @@ bool ServerProcess::isRunning() const
 
 QUrl ServerProcess::url() const
 {
-    return QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(m_port));
+    return QUrl(QStringLiteral("%1://127.0.0.1:%2/")
+                    .arg(m_secure ? QStringLiteral("wss") : QStringLiteral("ws"))
+                    .arg(m_port));
 }

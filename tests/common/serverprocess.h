@@ -29,9 +29,17 @@ public:
     void stop(); ///< SIGTERM, and waits.
     bool isRunning() const;
     int exitCode() const { return m_process.exitCode(); }
+    QProcess::ExitStatus exitStatus() const { return m_process.exitStatus(); }
+    /// Sends SIGTERM without waiting (stop() waits).
+    void terminate() { m_process.terminate(); }
+    bool waitForFinished(int timeoutMs) { return m_process.waitForFinished(timeoutMs); }
 
     QUrl url() const;
     quint16 port() const { return m_port; }
+    /// The port of /healthz and /metrics when started with --metrics-port; 0 otherwise.
+    quint16 metricsPort() const { return m_metricsPort; }
+    /// What the server printed on standard output up to the line saying it listens.
+    QString startupOutput() const { return m_startupOutput; }
     QString databasePath() const { return m_dbPath; }
 
 private:
@@ -39,4 +47,7 @@ private:
     QStringList m_extraArgs;
     QProcess m_process;
     quint16 m_port = 0;
+    quint16 m_metricsPort = 0;
+    bool m_secure = false;
+    QString m_startupOutput;
 };

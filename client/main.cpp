@@ -33,7 +33,7 @@ void installTranslators(QApplication &app, const QLocale &locale)
 {
     auto *qt = new QTranslator(&app);
     if (qt->load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
-                 QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+            QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
         QCoreApplication::installTranslator(qt);
     auto *own = new QTranslator(&app);
     if (own->load(locale, QStringLiteral("dpichat"), QStringLiteral("_"), QStringLiteral(":/i18n")))
@@ -66,54 +66,51 @@ int main(int argc, char *argv[])
     QGuiApplication::setDesktopFileName(QStringLiteral("dpichat"));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QCoreApplication::translate("main", "DPI Chat desktop client"));
+    parser.setApplicationDescription(
+        QCoreApplication::translate("main", "DPI Chat desktop client"));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption langOption(
-        QStringLiteral("lang"), QCoreApplication::translate("main", "Use language LANG (e.g. de)."),
+    const QCommandLineOption langOption(QStringLiteral("lang"),
+        QCoreApplication::translate("main", "Use language LANG (e.g. de)."),
         QStringLiteral("LANG"));
-    const QCommandLineOption serverOption(
-        QStringLiteral("server"),
+    const QCommandLineOption serverOption(QStringLiteral("server"),
         QCoreApplication::translate("main", "Server address (default ws://127.0.0.1:8787/)."),
         QStringLiteral("URL"));
-    const QCommandLineOption emailOption(
-        QStringLiteral("email"), QCoreApplication::translate("main", "Email address to log in with."),
+    const QCommandLineOption emailOption(QStringLiteral("email"),
+        QCoreApplication::translate("main", "Email address to log in with."),
         QStringLiteral("EMAIL"));
-    const QCommandLineOption passwordStdinOption(
-        QStringLiteral("password-stdin"),
+    const QCommandLineOption passwordStdinOption(QStringLiteral("password-stdin"),
         QCoreApplication::translate("main", "Read the password from standard input and log in."));
-    const QCommandLineOption passwordEnvOption(
-        QStringLiteral("password-env"),
-        QCoreApplication::translate("main", "Read the password from environment variable VAR "
-                                            "and log in."),
+    const QCommandLineOption passwordEnvOption(QStringLiteral("password-env"),
+        QCoreApplication::translate("main",
+            "Read the password from environment variable VAR "
+            "and log in."),
         QStringLiteral("VAR"));
-    const QCommandLineOption profileOption(
-        QStringLiteral("profile"),
-        QCoreApplication::translate("main", "Keep settings, outbox and drafts apart under NAME "
-                                            "(run two users on one machine)."),
+    const QCommandLineOption profileOption(QStringLiteral("profile"),
+        QCoreApplication::translate("main",
+            "Keep settings, outbox and drafts apart under NAME "
+            "(run two users on one machine)."),
         QStringLiteral("NAME"));
     const QCommandLineOption darkOption(
         QStringLiteral("dark"), QCoreApplication::translate("main", "Use a dark palette."));
-    const QCommandLineOption lightOption(
-        QStringLiteral("light"),
+    const QCommandLineOption lightOption(QStringLiteral("light"),
         QCoreApplication::translate("main", "Use the Fusion style's light palette."));
-    const QCommandLineOption screenshotOption(
-        QStringLiteral("screenshot"),
-        QCoreApplication::translate("main", "Save a picture of the first window to FILE, then quit."),
+    const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
+        QCoreApplication::translate(
+            "main", "Save a picture of the first window to FILE, then quit."),
         QStringLiteral("FILE"));
-    const QCommandLineOption sizeOption(
-        QStringLiteral("window-size"),
+    const QCommandLineOption sizeOption(QStringLiteral("window-size"),
         QCoreApplication::translate("main", "Initial window size, WIDTHxHEIGHT."),
         QStringLiteral("SIZE"));
-    parser.addOptions({langOption, serverOption, emailOption, passwordStdinOption,
-                       passwordEnvOption, profileOption, darkOption, lightOption, screenshotOption,
-                       sizeOption});
+    parser.addOptions({ langOption, serverOption, emailOption, passwordStdinOption,
+        passwordEnvOption, profileOption, darkOption, lightOption, screenshotOption, sizeOption });
     parser.process(app);
 
     if (parser.isSet(darkOption) || parser.isSet(lightOption)) {
         QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
-        QApplication::setPalette(parser.isSet(darkOption) ? dpichat::ui::darkPalette()
-                                                          : QApplication::style()->standardPalette());
+        QApplication::setPalette(parser.isSet(darkOption)
+                ? dpichat::ui::darkPalette()
+                : QApplication::style()->standardPalette());
     }
 
     QLocale locale;
@@ -131,8 +128,7 @@ int main(int argc, char *argv[])
     } else {
         dataDir = QDir(dataDir).filePath(QStringLiteral("profiles/") + profile);
         settings = std::make_unique<QSettings>(QSettings::IniFormat, QSettings::UserScope,
-                                               QCoreApplication::organizationName(),
-                                               QStringLiteral("dpichat-") + profile);
+            QCoreApplication::organizationName(), QStringLiteral("dpichat-") + profile);
     }
 
     AppController::Options options;
@@ -150,7 +146,7 @@ int main(int argc, char *argv[])
     if ((parser.isSet(passwordStdinOption) || parser.isSet(passwordEnvOption))
         && options.password.isEmpty()) {
         std::fprintf(stderr, "%s\n",
-                     qPrintable(QCoreApplication::translate("main", "No password was given.")));
+            qPrintable(QCoreApplication::translate("main", "No password was given.")));
         return 2;
     }
 
@@ -164,25 +160,25 @@ int main(int argc, char *argv[])
             windowSize = QSize(parts.at(0).toInt(), parts.at(1).toInt());
     }
     const QString screenshot = parser.value(screenshotOption);
-    QObject::connect(&controller, &AppController::windowShown, &app,
-                     [&](dpichat::ui::ChatWindow *window) {
-                         if (windowSize.isValid())
-                             window->resize(windowSize);
-                         if (screenshot.isEmpty())
-                             return;
-                         // Wait for the catch-up, open the newest thread in the inbox, let its
-                         // history arrive, then take the picture.
-                         QTimer::singleShot(1200, window, [window, screenshot] {
-                             if (auto *admin = qobject_cast<dpichat::ui::AdminWindow *>(window)) {
-                                 const QModelIndex first = admin->threadList()->model()->index(0, 0);
-                                 if (first.isValid())
-                                     admin->openThread(
-                                         first.data(dpichat::ThreadModel::ThreadIdRole).toLongLong());
-                             }
-                             QTimer::singleShot(1500, window,
-                                                [window, screenshot] { grabAndQuit(window, screenshot); });
-                         });
-                     });
+    QObject::connect(
+        &controller, &AppController::windowShown, &app, [&](dpichat::ui::ChatWindow *window) {
+            if (windowSize.isValid())
+                window->resize(windowSize);
+            if (screenshot.isEmpty())
+                return;
+            // Wait for the catch-up, open the newest thread in the inbox, let its
+            // history arrive, then take the picture.
+            QTimer::singleShot(1200, window, [window, screenshot] {
+                if (auto *admin = qobject_cast<dpichat::ui::AdminWindow *>(window)) {
+                    const QModelIndex first = admin->threadList()->model()->index(0, 0);
+                    if (first.isValid())
+                        admin->openThread(
+                            first.data(dpichat::ThreadModel::ThreadIdRole).toLongLong());
+                }
+                QTimer::singleShot(
+                    1500, window, [window, screenshot] { grabAndQuit(window, screenshot); });
+            });
+        });
     controller.start();
     if (!screenshot.isEmpty()) {
         QTimer::singleShot(1500, &app, [&] {
@@ -190,8 +186,8 @@ int main(int argc, char *argv[])
                 && controller.loginDialog()->isVisible()) {
                 if (windowSize.isValid())
                     controller.loginDialog()->resize(windowSize);
-                QTimer::singleShot(200, &app,
-                                   [&] { grabAndQuit(controller.loginDialog(), screenshot); });
+                QTimer::singleShot(
+                    200, &app, [&] { grabAndQuit(controller.loginDialog(), screenshot); });
             }
         });
         QTimer::singleShot(30000, &app, [] {

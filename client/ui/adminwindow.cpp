@@ -19,8 +19,7 @@
 
 namespace dpichat::ui {
 
-AdminWindow::AdminWindow(ChatSession *session, Drafts *drafts, QSettings *settings,
-                         QWidget *parent)
+AdminWindow::AdminWindow(ChatSession *session, Drafts *drafts, QSettings *settings, QWidget *parent)
     : ChatWindow(session, drafts, settings, parent)
     , m_proxy(new ThreadFilterModel(this))
 {
@@ -85,7 +84,8 @@ AdminWindow::AdminWindow(ChatSession *session, Drafts *drafts, QSettings *settin
     splitter->setStretchFactor(0, 0);
     splitter->setStretchFactor(1, 1);
     splitter->setChildrenCollapsible(false);
-    splitter->setSizes({fontMetrics().averageCharWidth() * 44, fontMetrics().averageCharWidth() * 80});
+    splitter->setSizes(
+        { fontMetrics().averageCharWidth() * 44, fontMetrics().averageCharWidth() * 80 });
     setContent(splitter);
 
     auto *focusFilter = new QShortcut(QKeySequence(tr("Ctrl+K")), this);
@@ -99,8 +99,8 @@ AdminWindow::AdminWindow(ChatSession *session, Drafts *drafts, QSettings *settin
             m_list->setCurrentIndex(m_proxy->index(0, 0));
     });
     connect(m_filter, &QLineEdit::returnPressed, this, [this] {
-        const QModelIndex current = m_list->currentIndex().isValid() ? m_list->currentIndex()
-                                                                      : m_proxy->index(0, 0);
+        const QModelIndex current
+            = m_list->currentIndex().isValid() ? m_list->currentIndex() : m_proxy->index(0, 0);
         if (current.isValid())
             openIndex(current);
     });
@@ -173,13 +173,12 @@ void AdminWindow::updateHeader()
     if (owner.online)
         presence = tr("Online");
     else if (owner.lastSeen)
-        presence = tr("Last seen %1")
-                       .arg(dateTimeText(owner.lastSeen->toLocalTime()));
+        presence = tr("Last seen %1").arg(dateTimeText(owner.lastSeen->toLocalTime()));
     else
         presence = tr("Offline");
-    m_details->setText(tr("%1 · %2 · %3")
-                           .arg(ThreadDelegate::roleLabel(roleName(owner.role)), owner.email,
-                                presence));
+    m_details->setText(
+        tr("%1 · %2 · %3")
+            .arg(ThreadDelegate::roleLabel(roleName(owner.role)), owner.email, presence));
 }
 
 void AdminWindow::updateTitle()

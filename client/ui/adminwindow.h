@@ -16,12 +16,11 @@ namespace dpichat::ui {
 /// The support team's inbox: every customer's and member's thread on the left (filterable,
 /// most recent first, unread badges, presence), the open conversation on the right. The
 /// window title carries the unread total.
-class AdminWindow : public ChatWindow
-{
+class AdminWindow : public ChatWindow {
     Q_OBJECT
 public:
-    AdminWindow(ChatSession *session, Drafts *drafts, QSettings *settings,
-                QWidget *parent = nullptr);
+    AdminWindow(
+        ChatSession *session, Drafts *drafts, QSettings *settings, QWidget *parent = nullptr);
 
     void openThread(qint64 thread) override;
 

@@ -36,12 +36,12 @@ AppController::AppController(const Options &options, QSettings *settings, QObjec
         m_connection->loginWithToken(m_server, token);
     });
     connect(m_tokens.get(), &TokenStore::loadFailed, this,
-            [this](const QString &reason, bool notFound) {
-                if (m_phase != Phase::LoadingToken)
-                    return;
-                m_phase = Phase::Idle;
-                showLogin(notFound ? QString() : reason);
-            });
+        [this](const QString &reason, bool notFound) {
+            if (m_phase != Phase::LoadingToken)
+                return;
+            m_phase = Phase::Idle;
+            showLogin(notFound ? QString() : reason);
+        });
     connect(m_tokens.get(), &TokenStore::saved, this, [this] {
         if (m_phase != Phase::SavingToken)
             return;
@@ -127,7 +127,7 @@ void AppController::showLogin(const QString &notice)
     if (!server.isEmpty())
         m_dialog->setServer(server.toString());
     const QString email = !m_options.email.isEmpty() ? m_options.email
-                          : !m_email.isEmpty()       ? m_email
+        : !m_email.isEmpty()                         ? m_email
                                                      : m_tokens->lastEmail();
     m_dialog->setEmail(email);
     m_dialog->setBusy(false);
@@ -157,8 +157,8 @@ void AppController::newConnection()
     });
 }
 
-void AppController::loginWithPassword(const QUrl &server, const QString &email,
-                                      const QString &password, bool remember)
+void AppController::loginWithPassword(
+    const QUrl &server, const QString &email, const QString &password, bool remember)
 {
     m_server = server;
     m_email = email;
@@ -200,8 +200,8 @@ void AppController::onLoginFailed(Connection::LoginError error, const QString &r
     m_dialog->showError(loginErrorText(error, reason, m_server));
 }
 
-QString AppController::loginErrorText(Connection::LoginError error, const QString &reason,
-                                      const QUrl &server)
+QString AppController::loginErrorText(
+    Connection::LoginError error, const QString &reason, const QUrl &server)
 {
     switch (error) {
     case Connection::LoginError::AuthFailed:

@@ -25,17 +25,15 @@ class Notifier;
 /// Runs the app from login to logout: the login dialog (or a remembered session), then the
 /// window for the user's role, and back to the dialog after logging out or when the session
 /// has ended. Owns everything that lives for one login.
-class AppController : public QObject
-{
+class AppController : public QObject {
     Q_OBJECT
 public:
-    struct Options
-    {
-        QString dataDir;         ///< Outbox and drafts live here (one folder per profile).
+    struct Options {
+        QString dataDir; ///< Outbox and drafts live here (one folder per profile).
         QString keychainService; ///< Distinct per profile so two users can be remembered.
-        QUrl server;             ///< Prefilled in the dialog; empty: the last or the default.
+        QUrl server; ///< Prefilled in the dialog; empty: the last or the default.
         QString email;
-        QString password;        ///< With email: log in at once (demo and test convenience).
+        QString password; ///< With email: log in at once (demo and test convenience).
         bool autoLogin = false;
     };
 
@@ -52,8 +50,8 @@ public:
     Notifier *notifier() const;
 
     /// A sentence for the user about a failed login.
-    static QString loginErrorText(Connection::LoginError error, const QString &reason,
-                                  const QUrl &server);
+    static QString loginErrorText(
+        Connection::LoginError error, const QString &reason, const QUrl &server);
 
 public Q_SLOTS:
     void logout();
@@ -69,8 +67,8 @@ private:
 
     void showLogin(const QString &notice = QString());
     void newConnection();
-    void loginWithPassword(const QUrl &server, const QString &email, const QString &password,
-                           bool remember);
+    void loginWithPassword(
+        const QUrl &server, const QString &email, const QString &password, bool remember);
     void onLoggedIn(const User &user, const QString &token);
     void onLoginFailed(Connection::LoginError error, const QString &reason);
     void onSessionEnded(const QString &notice);

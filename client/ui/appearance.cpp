@@ -32,7 +32,7 @@ QPalette darkPalette()
     p.setColor(QPalette::HighlightedText, Qt::white);
     p.setColor(QPalette::Link, QColor(0x7a, 0xb4, 0xff));
     p.setColor(QPalette::LinkVisited, QColor(0xb4, 0x9a, 0xff));
-    for (auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
+    for (auto role : { QPalette::WindowText, QPalette::Text, QPalette::ButtonText })
         p.setColor(QPalette::Disabled, role, disabledText);
     p.setColor(QPalette::Disabled, QPalette::Highlight, QColor(0x4a, 0x4d, 0x52));
     return p;
@@ -42,8 +42,7 @@ QColor mix(const QColor &a, const QColor &b, qreal amount)
 {
     const qreal k = qBound<qreal>(0.0, amount, 1.0);
     return QColor::fromRgbF(a.redF() + (b.redF() - a.redF()) * k,
-                            a.greenF() + (b.greenF() - a.greenF()) * k,
-                            a.blueF() + (b.blueF() - a.blueF()) * k);
+        a.greenF() + (b.greenF() - a.greenF()) * k, a.blueF() + (b.blueF() - a.blueF()) * k);
 }
 
 bool isDark(const QPalette &palette)
@@ -53,10 +52,15 @@ bool isDark(const QPalette &palette)
 
 QString timeText(const QTime &time)
 {
+    // Painting asks for this for every visible message: derive the format once per locale.
+    static QString localeName;
+    static QString format;
     const QLocale locale;
-    QString format = locale.timeFormat(QLocale::ShortFormat);
-    static const QRegularExpression seconds(QStringLiteral("[:.]ss?"));
-    format.remove(seconds);
+    if (format.isEmpty() || localeName != locale.name()) {
+        static const QRegularExpression seconds(QStringLiteral("[:.]ss?"));
+        localeName = locale.name();
+        format = locale.timeFormat(QLocale::ShortFormat).remove(seconds);
+    }
     return locale.toString(time, format);
 }
 

@@ -72,13 +72,13 @@ ChatView::ChatView(ChatSession *session, Drafts *drafts, QWidget *parent)
     layout->addWidget(composerBox);
 
     connect(m_delegate, &MessageDelegate::retryRequested, this,
-            [this](const QString &clientId) { m_session->retry(clientId); });
+        [this](const QString &clientId) { m_session->retry(clientId); });
     connect(m_delegate, &MessageDelegate::discardRequested, this,
-            [this](const QString &clientId) { m_session->discard(clientId); });
+        [this](const QString &clientId) { m_session->discard(clientId); });
     connect(m_list, &QListView::customContextMenuRequested, this, &ChatView::showContextMenu);
     connect(m_list->verticalScrollBar(), &QScrollBar::valueChanged, this, &ChatView::onScrolled);
-    connect(m_list->verticalScrollBar(), &QScrollBar::rangeChanged, this,
-            &ChatView::onRangeChanged);
+    connect(
+        m_list->verticalScrollBar(), &QScrollBar::rangeChanged, this, &ChatView::onRangeChanged);
     connect(m_newMessages, &QPushButton::clicked, this, &ChatView::scrollToNewest);
 
     connect(m_composer, &Composer::sendRequested, this, [this](const QString &text) {
@@ -103,19 +103,19 @@ ChatView::ChatView(ChatSession *session, Drafts *drafts, QWidget *parent)
             updateTypingLine();
     });
     connect(m_session, &ChatSession::historyLoaded, this,
-            [this](qint64 thread, int count, bool hasMore) {
-                if (thread != m_thread)
+        [this](qint64 thread, int count, bool hasMore) {
+            if (thread != m_thread)
+                return;
+            // A short page may not fill the view, so no scroll to the top would ever
+            // ask for more: keep loading until it does.
+            QTimer::singleShot(0, this, [this, count, hasMore] {
+                if (count == 0 || !hasMore || !m_list->isVisible())
                     return;
-                // A short page may not fill the view, so no scroll to the top would ever
-                // ask for more: keep loading until it does.
-                QTimer::singleShot(0, this, [this, count, hasMore] {
-                    if (count == 0 || !hasMore || !m_list->isVisible())
-                        return;
-                    m_list->doItemsLayout(); // the list lays out lazily; measure the real height
-                    if (m_list->verticalScrollBar()->maximum() == 0)
-                        m_session->loadOlder(m_thread);
-                });
+                m_list->doItemsLayout(); // the list lays out lazily; measure the real height
+                if (m_list->verticalScrollBar()->maximum() == 0)
+                    m_session->loadOlder(m_thread);
             });
+        });
 
     m_composer->setEnabled(false);
     retranslate();
@@ -143,7 +143,7 @@ void ChatView::setThread(qint64 thread)
     m_composer->setEnabled(thread != 0);
     if (m_model) {
         connect(m_model, &QAbstractItemModel::rowsAboutToBeInserted, this,
-                &ChatView::onRowsAboutToBeInserted);
+            &ChatView::onRowsAboutToBeInserted);
         connect(m_model, &QAbstractItemModel::rowsInserted, this, &ChatView::onRowsInserted);
         connect(m_model, &QAbstractItemModel::rowsRemoved, this, [this] { retranslate(); });
         connect(m_model, &QAbstractItemModel::modelReset, this, [this] { retranslate(); });
@@ -267,11 +267,10 @@ void ChatView::placeNewMessagesButton()
     const QRect list = m_list->geometry();
     const int m = fontMetrics().height() / 2;
     const QSize s = m_newMessages->sizeHint();
-    const int scrollBar = m_list->verticalScrollBar()->isVisible()
-        ? m_list->verticalScrollBar()->width()
-        : 0;
+    const int scrollBar
+        = m_list->verticalScrollBar()->isVisible() ? m_list->verticalScrollBar()->width() : 0;
     m_newMessages->setGeometry(list.right() - scrollBar - m - s.width(),
-                               list.bottom() - m - s.height(), s.width(), s.height());
+        list.bottom() - m - s.height(), s.width(), s.height());
 }
 
 void ChatView::showContextMenu(const QPoint &pos)
@@ -281,8 +280,7 @@ void ChatView::showContextMenu(const QPoint &pos)
         return;
     QMenu menu(this);
     const QString text = index.data(MessageModel::TextRole).toString();
-    menu.addAction(tr("&Copy text"), this,
-                   [text] { QApplication::clipboard()->setText(text); });
+    menu.addAction(tr("&Copy text"), this, [text] { QApplication::clipboard()->setText(text); });
     if (index.data(MessageModel::StateRole).toInt() == MessageModel::Failed) {
         const QString clientId = index.data(MessageModel::ClientIdRole).toString();
         menu.addSeparator();
@@ -342,7 +340,7 @@ void ChatView::retranslate()
 {
     QPalette pal = m_typing->palette();
     pal.setColor(QPalette::WindowText,
-                 mix(palette().color(QPalette::WindowText), palette().color(QPalette::Window), 0.35));
+        mix(palette().color(QPalette::WindowText), palette().color(QPalette::Window), 0.35));
     m_typing->setPalette(pal);
     m_empty->setPalette(pal);
     m_list->setAccessibleName(tr("Messages"));

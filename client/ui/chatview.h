@@ -24,8 +24,7 @@ class MessageDelegate;
 /// Opens at the newest message, loads older pages when scrolled to the top, follows new
 /// messages only when already at the bottom (otherwise offers "New messages"), and marks
 /// the thread read only while it is on screen in the active window.
-class ChatView : public QWidget
-{
+class ChatView : public QWidget {
     Q_OBJECT
 public:
     /// `drafts` may be null (no drafts kept).

@@ -9,6 +9,7 @@
 #include <QEvent>
 #include <QMenuBar>
 #include <QSettings>
+#include <QStatusBar>
 #include <QVBoxLayout>
 
 namespace dpichat::ui {
@@ -44,6 +45,10 @@ ChatWindow::ChatWindow(ChatSession *session, Drafts *drafts, QSettings *settings
         if (m_settings)
             m_settings->setValue(hideTextKey(), on);
     });
+
+    // The outbox could not write: say so where it stays visible until the next event.
+    connect(session, &ChatSession::storageError, this,
+            [this](const QString &reason) { statusBar()->showMessage(reason); });
 
     const QFontMetrics fm(font());
     resize(fm.averageCharWidth() * 110, fm.height() * 38);

@@ -19,15 +19,14 @@ class OfflineBanner;
 
 /// What the admin inbox and the single-thread window share: the menus (Log out, Quit,
 /// notification privacy), the offline banner and the thread on screen.
-class ChatWindow : public QMainWindow
-{
+class ChatWindow : public QMainWindow {
     Q_OBJECT
 public:
     /// Settings key: show only "New message" instead of the text in notifications.
     static QString hideTextKey() { return QStringLiteral("notifications/hideText"); }
 
-    ChatWindow(ChatSession *session, Drafts *drafts, QSettings *settings,
-               QWidget *parent = nullptr);
+    ChatWindow(
+        ChatSession *session, Drafts *drafts, QSettings *settings, QWidget *parent = nullptr);
 
     ChatSession *session() const { return m_session; }
     ChatView *chatView() const { return m_chat; }

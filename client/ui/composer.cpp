@@ -29,8 +29,8 @@ Composer::Composer(QWidget *parent)
     m_edit->installEventFilter(this);
     // About three lines high, growing no further: the message list keeps the space.
     const int lineHeight = m_edit->fontMetrics().lineSpacing();
-    m_edit->setFixedHeight(lineHeight * 3 + 2 * m_edit->frameWidth()
-                           + int(m_edit->document()->documentMargin() * 2));
+    m_edit->setFixedHeight(
+        lineHeight * 3 + 2 * m_edit->frameWidth() + int(m_edit->document()->documentMargin() * 2));
 
     m_counter->setObjectName(QStringLiteral("composerCounter"));
     m_counter->setVisible(false);
@@ -161,15 +161,14 @@ void Composer::updateState()
     m_counter->setVisible(near);
     if (near) {
         const QLocale locale;
-        m_counter->setText(
-            tr("%1 / %2").arg(locale.toString(count), locale.toString(m_maxChars)));
+        m_counter->setText(tr("%1 / %2").arg(locale.toString(count), locale.toString(m_maxChars)));
         QPalette pal = palette();
         if (left < 0)
             pal.setColor(QPalette::WindowText, errorColor(pal));
         m_counter->setPalette(pal);
-        m_counter->setToolTip(left < 0 ? tr("This message is %n character(s) too long.", nullptr,
-                                            -left)
-                                       : tr("%n character(s) left.", nullptr, left));
+        m_counter->setToolTip(left < 0
+                ? tr("This message is %n character(s) too long.", nullptr, -left)
+                : tr("%n character(s) left.", nullptr, left));
     }
     m_send->setEnabled(canSend());
 }

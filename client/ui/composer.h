@@ -12,8 +12,7 @@ namespace dpichat::ui {
 
 /// The message editor under a chat: Enter sends, Shift+Enter starts a new line, the text limit
 /// is shown near the end and enforced before sending, and typing is reported at most every 2 s.
-class Composer : public QWidget
-{
+class Composer : public QWidget {
     Q_OBJECT
 public:
     explicit Composer(QWidget *parent = nullptr);

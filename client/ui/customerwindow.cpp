@@ -14,8 +14,8 @@
 
 namespace dpichat::ui {
 
-CustomerWindow::CustomerWindow(ChatSession *session, Drafts *drafts, QSettings *settings,
-                               QWidget *parent)
+CustomerWindow::CustomerWindow(
+    ChatSession *session, Drafts *drafts, QSettings *settings, QWidget *parent)
     : ChatWindow(session, drafts, settings, parent)
 {
     setObjectName(QStringLiteral("customerWindow"));
@@ -88,8 +88,8 @@ void CustomerWindow::updateStatus()
     dot.setDevicePixelRatio(devicePixelRatio());
     dot.fill(Qt::transparent);
     QPainter painter(&dot);
-    icons::paintPresenceDot(&painter, QRectF(1, 1, d - 2, d - 2), online,
-                            palette().color(QPalette::Window));
+    icons::paintPresenceDot(
+        &painter, QRectF(1, 1, d - 2, d - 2), online, palette().color(QPalette::Window));
     painter.end();
     m_dot->setPixmap(dot);
 }
@@ -98,9 +98,8 @@ void CustomerWindow::retranslate()
 {
     ChatWindow::retranslate();
     const int unread = m_session->threadModel()->unreadTotal();
-    setWindowTitle(unread > 0
-                       ? tr("(%1) %2 – DPI Chat").arg(QLocale().toString(unread), teamName())
-                       : tr("%1 – DPI Chat").arg(teamName()));
+    setWindowTitle(unread > 0 ? tr("(%1) %2 – DPI Chat").arg(QLocale().toString(unread), teamName())
+                              : tr("%1 – DPI Chat").arg(teamName()));
     m_title->setText(teamName());
     updateStatus();
 }

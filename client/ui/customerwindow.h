@@ -8,12 +8,11 @@ namespace dpichat::ui {
 
 /// The window of a customer or member: their one thread with the support team, with a line
 /// saying whether anyone on the team is online.
-class CustomerWindow : public ChatWindow
-{
+class CustomerWindow : public ChatWindow {
     Q_OBJECT
 public:
-    CustomerWindow(ChatSession *session, Drafts *drafts, QSettings *settings,
-                   QWidget *parent = nullptr);
+    CustomerWindow(
+        ChatSession *session, Drafts *drafts, QSettings *settings, QWidget *parent = nullptr);
 
     void openThread(qint64 thread) override;
     QLabel *teamStatusLabel() const { return m_status; }

@@ -56,7 +56,7 @@ QIcon app(int unread)
         icon.addFile(QStringLiteral(":/dpichat/icons/dpichat.svg"));
     if (!icon.isNull())
         return icon;
-    for (int size : {16, 22, 24, 32, 48, 64, 128, 256})
+    for (int size : { 16, 22, 24, 32, 48, 64, 128, 256 })
         icon.addPixmap(drawApp(size, unread));
     return icon;
 }

@@ -17,7 +17,7 @@ void paintClock(class QPainter *painter, const class QRectF &rect, const QColor 
 void paintTicks(class QPainter *painter, const class QRectF &rect, const QColor &color, bool seen);
 
 /// A filled circle with a thin outline in the window colour: a presence dot.
-void paintPresenceDot(class QPainter *painter, const class QRectF &rect, bool online,
-                      const QColor &outline);
+void paintPresenceDot(
+    class QPainter *painter, const class QRectF &rect, bool online, const QColor &outline);
 
 } // namespace dpichat::ui::icons

@@ -112,8 +112,8 @@ bool LoginDialog::remember() const
 void LoginDialog::setBusy(bool busy)
 {
     m_busy = busy;
-    for (QWidget *w : {static_cast<QWidget *>(m_server), static_cast<QWidget *>(m_email),
-                       static_cast<QWidget *>(m_password), static_cast<QWidget *>(m_remember)})
+    for (QWidget *w : { static_cast<QWidget *>(m_server), static_cast<QWidget *>(m_email),
+             static_cast<QWidget *>(m_password), static_cast<QWidget *>(m_remember) })
         w->setEnabled(!busy);
     m_login->setEnabled(!busy);
     retranslate();
@@ -165,8 +165,8 @@ void LoginDialog::onLoginClicked()
     const QString scheme = url.scheme();
     if (!url.isValid() || url.host().isEmpty()
         || (scheme != QLatin1String("ws") && scheme != QLatin1String("wss"))) {
-        setStatus(tr("The server address must look like ws://host:port/ or wss://host:port/."),
-                  true);
+        setStatus(
+            tr("The server address must look like ws://host:port/ or wss://host:port/."), true);
         m_server->setFocus();
         return;
     }
@@ -215,8 +215,8 @@ void LoginDialog::retranslate()
     m_remember->setText(tr("&Remember me on this computer"));
     m_remember->setToolTip(
         tr("Keeps a session token (never your password) in the system keychain."));
-    m_login->setText(m_waitingToContinue ? tr("&Continue")
-                                         : (m_busy ? tr("Logging in…") : tr("&Log in")));
+    m_login->setText(
+        m_waitingToContinue ? tr("&Continue") : (m_busy ? tr("Logging in…") : tr("&Log in")));
     m_quit->setText(tr("&Quit"));
 }
 

@@ -13,8 +13,7 @@ namespace dpichat::ui {
 
 /// Asks for the server address, email and password, with "Remember me". The dialog does not
 /// talk to the network: it emits loginRequested() and is told how the attempt went.
-class LoginDialog : public QDialog
-{
+class LoginDialog : public QDialog {
     Q_OBJECT
 public:
     static QString defaultServer() { return QStringLiteral("ws://127.0.0.1:8787/"); }
@@ -45,8 +44,8 @@ public:
     QPushButton *loginButton() const { return m_login; }
 
 Q_SIGNALS:
-    void loginRequested(const QUrl &server, const QString &email, const QString &password,
-                        bool remember);
+    void loginRequested(
+        const QUrl &server, const QString &email, const QString &password, bool remember);
 
 protected:
     void changeEvent(QEvent *event) override;

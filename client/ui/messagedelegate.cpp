@@ -56,14 +56,13 @@ qreal doLayout(QTextLayout &layout, qreal maxWidth, qreal *usedWidth)
 
 } // namespace
 
-struct MessageDelegate::Geometry
-{
-    QRectF day;     ///< Day separator band (empty when none).
-    QRectF sender;  ///< Sender name line (empty when none).
+struct MessageDelegate::Geometry {
+    QRectF day; ///< Day separator band (empty when none).
+    QRectF sender; ///< Sender name line (empty when none).
     QRectF bubble;
     QRectF text;
-    QRectF footer;  ///< Time, state icon, failure reason.
-    QRectF retry;   ///< Failed only.
+    QRectF footer; ///< Time, state icon, failure reason.
+    QRectF retry; ///< Failed only.
     QRectF discard; ///< Failed only.
     qreal height = 0;
 };
@@ -83,13 +82,19 @@ QString MessageDelegate::dayLabel(const QDate &date)
     return QLocale().toString(date, QLocale::LongFormat);
 }
 
-QSizeF MessageDelegate::textSize(const QString &text, const QFont &font, qreal maxWidth,
-                                 const QString &cacheKey) const
+QSizeF MessageDelegate::textSize(
+    const QString &text, const QFont &font, qreal maxWidth, const QString &cacheKey) const
 {
-    if (!qFuzzyCompare(maxWidth, m_cacheWidth) || m_sizeCache.size() > 50000) {
-        m_sizeCache.clear();
-        m_cacheWidth = maxWidth;
+    if (!qFuzzyCompare(maxWidth, m_cacheWidth)) {
+        std::swap(m_sizeCache, m_otherCache);
+        std::swap(m_cacheWidth, m_otherWidth);
+        if (!qFuzzyCompare(maxWidth, m_cacheWidth)) {
+            m_sizeCache.clear();
+            m_cacheWidth = maxWidth;
+        }
     }
+    if (m_sizeCache.size() > 200000)
+        m_sizeCache.clear();
     if (!cacheKey.isEmpty()) {
         const auto it = m_sizeCache.constFind(cacheKey);
         if (it != m_sizeCache.constEnd())
@@ -104,8 +109,8 @@ QSizeF MessageDelegate::textSize(const QString &text, const QFont &font, qreal m
     return size;
 }
 
-MessageDelegate::Geometry MessageDelegate::layout(const QStyleOptionViewItem &option,
-                                                  const QModelIndex &index) const
+MessageDelegate::Geometry MessageDelegate::layout(
+    const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
     Geometry g;
     const QFontMetricsF fm(option.font);
@@ -126,8 +131,8 @@ MessageDelegate::Geometry MessageDelegate::layout(const QStyleOptionViewItem &op
     if (index.data(MessageModel::ShowSenderRole).toBool()) {
         y += em * 0.25;
         if (!own) {
-            g.sender = QRectF(r.left() + margin + padH * 0.5, y, r.width() - 2 * margin,
-                              sfm.height());
+            g.sender
+                = QRectF(r.left() + margin + padH * 0.5, y, r.width() - 2 * margin, sfm.height());
             y += g.sender.height() + em * 0.1;
         }
     }
@@ -135,14 +140,16 @@ MessageDelegate::Geometry MessageDelegate::layout(const QStyleOptionViewItem &op
     const qreal maxBubble = qMin(r.width() * 0.78, em * 36.0);
     const qreal maxText = qMax(em * 4, maxBubble - 2 * padH);
     const qint64 id = index.data(MessageModel::IdRole).toLongLong();
-    const QString key = id > 0 ? QString::number(id)
-                               : QLatin1String("c:") + index.data(MessageModel::ClientIdRole).toString();
-    const QSizeF text = textSize(index.data(MessageModel::TextRole).toString(), option.font,
-                                 maxText, key);
+    const QString key = id > 0
+        ? QString::number(id)
+        : QLatin1String("c:") + index.data(MessageModel::ClientIdRole).toString();
+    const QSizeF text
+        = textSize(index.data(MessageModel::TextRole).toString(), option.font, maxText, key);
 
     // Footer: time, then a state glyph for own messages; a failed one also names the reason.
-    const QString time = timeText(index.data(MessageModel::CreatedAtRole).toDateTime().toLocalTime().time());
-    qreal footerWidth = sfm.horizontalAdvance(time);
+    // Room for the widest time of day rather than this message's: converting every message's
+    // time to local time while a long thread is measured costs a time zone lookup each.
+    qreal footerWidth = sfm.horizontalAdvance(timeText(QTime(20, 58)));
     if (own)
         footerWidth += sfm.height() * 1.6;
     if (state == MessageModel::Failed) {
@@ -184,8 +191,8 @@ QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModel
     return QSize(opt.rect.width(), int(std::ceil(g.height)));
 }
 
-void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
-                            const QModelIndex &index) const
+void MessageDelegate::paint(
+    QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
     const Geometry g = layout(option, index);
     const QPalette &pal = option.palette;
@@ -199,17 +206,18 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     painter->setRenderHint(QPainter::Antialiasing);
 
     if (!g.day.isEmpty()) {
-        const QString label = dayLabel(
-            index.data(MessageModel::CreatedAtRole).toDateTime().toLocalTime().date());
+        const QString label
+            = dayLabel(index.data(MessageModel::CreatedAtRole).toDateTime().toLocalTime().date());
         painter->setFont(small);
         const QFontMetricsF sfm(small);
         const qreal w = sfm.horizontalAdvance(label) + sfm.height();
         const QRectF pill(g.day.center().x() - w / 2, g.day.center().y() - sfm.height() * 0.7, w,
-                          sfm.height() * 1.4);
+            sfm.height() * 1.4);
         painter->setPen(QPen(mix(pal.color(QPalette::Base), text, 0.15), 1));
         const qreal lineY = g.day.center().y();
         painter->drawLine(QPointF(g.day.left() + sfm.height(), lineY), QPointF(pill.left(), lineY));
-        painter->drawLine(QPointF(pill.right(), lineY), QPointF(g.day.right() - sfm.height(), lineY));
+        painter->drawLine(
+            QPointF(pill.right(), lineY), QPointF(g.day.right() - sfm.height(), lineY));
         painter->setPen(muted);
         painter->drawText(pill, Qt::AlignCenter, label);
     }
@@ -220,9 +228,8 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         painter->setFont(f);
         painter->setPen(muted);
         painter->drawText(g.sender, Qt::AlignLeft | Qt::AlignVCenter,
-                          QFontMetricsF(f).elidedText(
-                              index.data(MessageModel::SenderNameRole).toString(), Qt::ElideRight,
-                              g.sender.width()));
+            QFontMetricsF(f).elidedText(index.data(MessageModel::SenderNameRole).toString(),
+                Qt::ElideRight, g.sender.width()));
     }
 
     QColor bubble = own ? pal.color(QPalette::Highlight)
@@ -258,24 +265,25 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         if (state == MessageModel::Pending)
             icons::paintClock(painter, QRectF(glyph.right() - s, glyph.top(), s, s), footerColor);
         else if (state == MessageModel::Sent)
-            icons::paintTicks(painter, glyph, footerColor,
-                              index.data(MessageModel::SeenRole).toBool());
+            icons::paintTicks(
+                painter, glyph, footerColor, index.data(MessageModel::SeenRole).toBool());
         right = glyph.left() - sfm.height() * 0.2;
     }
-    const QString time = timeText(index.data(MessageModel::CreatedAtRole).toDateTime().toLocalTime().time());
+    const QString time
+        = timeText(index.data(MessageModel::CreatedAtRole).toDateTime().toLocalTime().time());
     painter->setPen(footerColor);
     const qreal tw = sfm.horizontalAdvance(time);
     painter->drawText(QRectF(right - tw, g.footer.top(), tw, g.footer.height()),
-                      Qt::AlignRight | Qt::AlignVCenter, time);
+        Qt::AlignRight | Qt::AlignVCenter, time);
     right -= tw + sfm.height() * 0.5;
     if (state == MessageModel::Failed) {
         painter->setPen(own ? fg : errorColor(pal));
         QFont bold = small;
         bold.setBold(true);
         painter->setFont(bold);
-        painter->drawText(QRectF(g.footer.left(), g.footer.top(), right - g.footer.left(),
-                                 g.footer.height()),
-                          Qt::AlignRight | Qt::AlignVCenter, tr("Not sent"));
+        painter->drawText(
+            QRectF(g.footer.left(), g.footer.top(), right - g.footer.left(), g.footer.height()),
+            Qt::AlignRight | Qt::AlignVCenter, tr("Not sent"));
 
         painter->setFont(option.font);
         painter->setPen(pal.color(QPalette::Link));
@@ -289,17 +297,16 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
             painter->setFont(small);
             painter->setPen(errorColor(pal));
             const QRectF reasonRect(option.rect.left() + sfm.height(), g.retry.top(),
-                                    g.retry.left() - option.rect.left() - sfm.height() * 1.5,
-                                    g.retry.height());
+                g.retry.left() - option.rect.left() - sfm.height() * 1.5, g.retry.height());
             painter->drawText(reasonRect, Qt::AlignRight | Qt::AlignVCenter,
-                              sfm.elidedText(reason, Qt::ElideRight, reasonRect.width()));
+                sfm.elidedText(reason, Qt::ElideRight, reasonRect.width()));
         }
     }
     painter->restore();
 }
 
 bool MessageDelegate::editorEvent(QEvent *event, QAbstractItemModel *model,
-                                  const QStyleOptionViewItem &option, const QModelIndex &index)
+    const QStyleOptionViewItem &option, const QModelIndex &index)
 {
     if (event->type() == QEvent::MouseButtonRelease
         && index.data(MessageModel::StateRole).toInt() == MessageModel::Failed) {
@@ -319,7 +326,7 @@ bool MessageDelegate::editorEvent(QEvent *event, QAbstractItemModel *model,
 }
 
 bool MessageDelegate::helpEvent(QHelpEvent *event, QAbstractItemView *view,
-                                const QStyleOptionViewItem &option, const QModelIndex &index)
+    const QStyleOptionViewItem &option, const QModelIndex &index)
 {
     if (event->type() != QEvent::ToolTip || !index.isValid())
         return QStyledItemDelegate::helpEvent(event, view, option, index);

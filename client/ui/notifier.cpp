@@ -90,8 +90,8 @@ void Notifier::updateIcon()
         return;
     const int unread = m_window->session()->threadModel()->unreadTotal();
     m_tray->setIcon(icons::app(unread));
-    m_tray->setToolTip(unread > 0 ? tr("DPI Chat – %n unread message(s)", nullptr, unread)
-                                  : tr("DPI Chat"));
+    m_tray->setToolTip(
+        unread > 0 ? tr("DPI Chat – %n unread message(s)", nullptr, unread) : tr("DPI Chat"));
 }
 
 } // namespace dpichat::ui

@@ -18,8 +18,7 @@ class ChatWindow;
 /// The tray icon (with the unread total) and desktop notifications for messages the user
 /// cannot see now: in another thread, or while the window is inactive. Clicking a
 /// notification opens its thread.
-class Notifier : public QObject
-{
+class Notifier : public QObject {
     Q_OBJECT
 public:
     Notifier(ChatWindow *window, QSettings *settings, QObject *parent = nullptr);

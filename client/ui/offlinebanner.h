@@ -13,8 +13,7 @@ namespace dpichat::ui {
 
 /// A strip above a chat saying the app is offline and when it will try again, with
 /// "Reconnect now". Hidden while online.
-class OfflineBanner : public QFrame
-{
+class OfflineBanner : public QFrame {
     Q_OBJECT
 public:
     explicit OfflineBanner(Connection *connection, QWidget *parent = nullptr);

@@ -68,8 +68,8 @@ QSize ThreadDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelI
     return QSize(fm.averageCharWidth() * 30, int(fm.height() * 3.4));
 }
 
-void ThreadDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
-                           const QModelIndex &index) const
+void ThreadDelegate::paint(
+    QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
     QStyleOptionViewItem opt = option;
     initStyleOption(&opt, index);
@@ -81,10 +81,10 @@ void ThreadDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option
     style->drawPrimitive(QStyle::PE_PanelItemViewItem, &opt, painter, widget);
 
     const bool selected = option.state & QStyle::State_Selected;
-    const QPalette::ColorGroup group = option.state & QStyle::State_Active ? QPalette::Active
-                                                                          : QPalette::Inactive;
-    const QColor text = option.palette.color(group, selected ? QPalette::HighlightedText
-                                                             : QPalette::Text);
+    const QPalette::ColorGroup group
+        = option.state & QStyle::State_Active ? QPalette::Active : QPalette::Inactive;
+    const QColor text
+        = option.palette.color(group, selected ? QPalette::HighlightedText : QPalette::Text);
     const QColor background = selected ? option.palette.color(group, QPalette::Highlight)
                                        : option.palette.color(group, QPalette::Base);
     const QColor muted = mix(text, background, 0.4);
@@ -111,8 +111,8 @@ void ThreadDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option
     painter->setPen(Qt::white);
     painter->drawText(avatar, Qt::AlignCenter, initials(name));
     const qreal d = a * 0.36;
-    icons::paintPresenceDot(painter, QRectF(avatar.right() - d, avatar.bottom() - d, d, d), online,
-                            background);
+    icons::paintPresenceDot(
+        painter, QRectF(avatar.right() - d, avatar.bottom() - d, d, d), online, background);
 
     const qreal left = avatar.right() + em * 0.6;
     const qreal lineH = r.height() / 2;
@@ -129,7 +129,7 @@ void ThreadDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option
     painter->setFont(small);
     painter->setPen(unread > 0 && !selected ? option.palette.color(QPalette::Highlight) : muted);
     painter->drawText(QRectF(top.right() - timeW, top.top(), timeW, top.height()),
-                      Qt::AlignRight | Qt::AlignVCenter, time);
+        Qt::AlignRight | Qt::AlignVCenter, time);
 
     const QString role = roleLabel(index.data(ThreadModel::RoleRole).toString());
     const qreal roleW = sfm.horizontalAdvance(role) + em * 0.6;
@@ -142,9 +142,9 @@ void ThreadDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option
     painter->setFont(nameFont);
     painter->setPen(text);
     painter->drawText(QRectF(top.left(), top.top(), nameW + 1, top.height()),
-                      Qt::AlignLeft | Qt::AlignVCenter, shownName);
+        Qt::AlignLeft | Qt::AlignVCenter, shownName);
     const QRectF tag(top.left() + nameW + em * 0.4, top.center().y() - sfm.height() * 0.55, roleW,
-                     sfm.height() * 1.1);
+        sfm.height() * 1.1);
     painter->setPen(QPen(mix(text, background, 0.6), 1));
     painter->setBrush(Qt::NoBrush);
     painter->drawRoundedRect(tag, tag.height() / 2, tag.height() / 2);
@@ -182,10 +182,10 @@ void ThreadDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option
     }
     painter->setFont(option.font);
     painter->setPen(unread > 0 ? text : muted);
-    const QRectF previewRect(bottom.left(), bottom.top(), previewRight - bottom.left(),
-                             bottom.height());
+    const QRectF previewRect(
+        bottom.left(), bottom.top(), previewRight - bottom.left(), bottom.height());
     painter->drawText(previewRect, Qt::AlignLeft | Qt::AlignVCenter,
-                      fm.elidedText(preview, Qt::ElideRight, previewRect.width()));
+        fm.elidedText(preview, Qt::ElideRight, previewRect.width()));
     painter->restore();
 }
 

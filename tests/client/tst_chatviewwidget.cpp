@@ -29,8 +29,7 @@ namespace {
 constexpr int kSeeded = 130;
 }
 
-class TestChatViewWidget : public QObject
-{
+class TestChatViewWidget : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
@@ -61,21 +60,21 @@ void TestChatViewWidget::initTestCase()
     QStandardPaths::setTestModeEnabled(true);
     QVERIFY(m_dir.isValid());
     m_server = std::make_unique<ServerProcess>(m_dir.filePath(QStringLiteral("server.sqlite")));
-    QVERIFY(m_server->start({QStringLiteral("--demo"), QStringLiteral("--rate-limit"),
-                             QStringLiteral("0")}));
+    QVERIFY(m_server->start(
+        { QStringLiteral("--demo"), QStringLiteral("--rate-limit"), QStringLiteral("0") }));
 
     m_adminClient = std::make_unique<TestClient>(m_server->url());
     QVERIFY(m_adminClient->open());
-    QCOMPARE(m_adminClient->login(QStringLiteral("hello@designpi.com"),
-                                  QStringLiteral("admin123"))
+    QCOMPARE(m_adminClient->login(QStringLiteral("hello@designpi.com"), QStringLiteral("admin123"))
                  .value(QStringLiteral("type"))
                  .toString(),
-             QStringLiteral("welcome"));
-    const QJsonObject threads = m_adminClient->request({{QStringLiteral("type"),
-                                                         QStringLiteral("threads")}});
+        QStringLiteral("welcome"));
+    const QJsonObject threads
+        = m_adminClient->request({ { QStringLiteral("type"), QStringLiteral("threads") } });
     for (const auto &t : threads.value(QStringLiteral("threads")).toArray()) {
         const QJsonObject owner = t.toObject().value(QStringLiteral("owner")).toObject();
-        if (owner.value(QStringLiteral("email")).toString() == QStringLiteral("john.doe@example.com"))
+        if (owner.value(QStringLiteral("email")).toString()
+            == QStringLiteral("john.doe@example.com"))
             m_thread = t.toObject().value(QStringLiteral("id")).toInteger();
     }
     QVERIFY(m_thread != 0);
@@ -89,8 +88,8 @@ void TestChatViewWidget::initTestCase()
     options.email = QStringLiteral("john.doe@example.com");
     options.password = QStringLiteral("customer123");
     options.autoLogin = true;
-    m_settings = std::make_unique<QSettings>(m_dir.filePath(QStringLiteral("c.ini")),
-                                             QSettings::IniFormat);
+    m_settings = std::make_unique<QSettings>(
+        m_dir.filePath(QStringLiteral("c.ini")), QSettings::IniFormat);
     m_app = std::make_unique<AppController>(options, m_settings.get());
     m_app->start();
     QTRY_VERIFY_WITH_TIMEOUT(m_app->window(), 10000);
@@ -106,11 +105,11 @@ void TestChatViewWidget::cleanupTestCase()
 
 void TestChatViewWidget::adminSends(const QString &text)
 {
-    const QJsonObject reply = m_adminClient->request(
-        {{QStringLiteral("type"), QStringLiteral("send")},
-         {QStringLiteral("thread"), m_thread},
-         {QStringLiteral("clientId"), QUuid::createUuid().toString(QUuid::WithoutBraces)},
-         {QStringLiteral("text"), text}});
+    const QJsonObject reply
+        = m_adminClient->request({ { QStringLiteral("type"), QStringLiteral("send") },
+            { QStringLiteral("thread"), m_thread },
+            { QStringLiteral("clientId"), QUuid::createUuid().toString(QUuid::WithoutBraces) },
+            { QStringLiteral("text"), text } });
     QCOMPARE(reply.value(QStringLiteral("type")).toString(), QStringLiteral("sent"));
 }
 
@@ -120,7 +119,7 @@ void TestChatViewWidget::opensAtNewest()
     QTRY_VERIFY_WITH_TIMEOUT(model->rowCount() > 0, 10000);
     QVERIFY(model->rowCount() < kSeeded); // one page, not everything
     QCOMPARE(model->index(model->rowCount() - 1).data(MessageModel::TextRole).toString(),
-             QStringLiteral("History message %1").arg(kSeeded));
+        QStringLiteral("History message %1").arg(kSeeded));
     QTRY_VERIFY(m_view->listView()->verticalScrollBar()->maximum() > 0);
     QTRY_VERIFY(m_view->isAtBottom());
 }
@@ -138,8 +137,9 @@ void TestChatViewWidget::scrollingUpLoadsOlderWithoutJumping()
     QCOMPARE(model->index(row).data(MessageModel::TextRole).toString(), oldestShown);
     QTRY_VERIFY(bar->value() > 0);
     const QRect rect = m_view->listView()->visualRect(model->index(row));
-    QVERIFY2(rect.top() > -rect.height() * 2 && rect.top() < m_view->listView()->viewport()->height(),
-             qPrintable(QStringLiteral("row at y=%1").arg(rect.top())));
+    QVERIFY2(
+        rect.top() > -rect.height() * 2 && rect.top() < m_view->listView()->viewport()->height(),
+        qPrintable(QStringLiteral("row at y=%1").arg(rect.top())));
 
     // Keep scrolling up until everything is there, exactly once.
     for (int i = 0; i < 10 && model->hasMoreHistory(); ++i) {
@@ -149,7 +149,7 @@ void TestChatViewWidget::scrollingUpLoadsOlderWithoutJumping()
     }
     QCOMPARE(model->rowCount(), kSeeded);
     QCOMPARE(model->index(0).data(MessageModel::TextRole).toString(),
-             QStringLiteral("History message 1"));
+        QStringLiteral("History message 1"));
 }
 
 void TestChatViewWidget::newMessageWhileScrolledUpShowsMarker()

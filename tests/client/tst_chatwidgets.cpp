@@ -30,8 +30,7 @@
 using namespace dpichat;
 using namespace dpichat::ui;
 
-class TestChatWidgets : public QObject
-{
+class TestChatWidgets : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
@@ -46,8 +45,8 @@ private Q_SLOTS:
     void draftIsKeptPerThread();
 
 private:
-    std::unique_ptr<AppController> login(const QString &profile, const QString &email,
-                                         const QString &password);
+    std::unique_ptr<AppController> login(
+        const QString &profile, const QString &email, const QString &password);
     static void activate(QWidget *window);
     static void typeAndSend(ChatView *view, const QString &text);
     int rowOfCustomerThread() const;
@@ -69,9 +68,9 @@ void TestChatWidgets::initTestCase()
     QVERIFY(m_dir.isValid());
     m_server = std::make_unique<ServerProcess>(m_dir.filePath(QStringLiteral("server.sqlite")));
     QVERIFY(m_server->addUser(QStringLiteral("zoe@example.com"), QStringLiteral("Zoe Other"),
-                              QStringLiteral("customer"), QStringLiteral("zoe12345")));
-    QVERIFY(m_server->start({QStringLiteral("--demo"), QStringLiteral("--rate-limit"),
-                             QStringLiteral("0")}));
+        QStringLiteral("customer"), QStringLiteral("zoe12345")));
+    QVERIFY(m_server->start(
+        { QStringLiteral("--demo"), QStringLiteral("--rate-limit"), QStringLiteral("0") }));
 }
 
 void TestChatWidgets::cleanupTestCase()
@@ -80,9 +79,8 @@ void TestChatWidgets::cleanupTestCase()
     m_customer.reset();
 }
 
-std::unique_ptr<AppController> TestChatWidgets::login(const QString &profile,
-                                                      const QString &email,
-                                                      const QString &password)
+std::unique_ptr<AppController> TestChatWidgets::login(
+    const QString &profile, const QString &email, const QString &password)
 {
     AppController::Options options;
     options.dataDir = m_dir.filePath(profile);
@@ -128,7 +126,7 @@ int TestChatWidgets::rowOfCustomerThread() const
 void TestChatWidgets::bothLogInThroughTheDialog()
 {
     m_customer = login(QStringLiteral("customer"), QStringLiteral("john.doe@example.com"),
-                       QStringLiteral("customer123"));
+        QStringLiteral("customer123"));
     QTRY_VERIFY_WITH_TIMEOUT(m_customer->window(), 10000);
     m_customerWindow = qobject_cast<CustomerWindow *>(m_customer->window());
     QVERIFY(m_customerWindow);
@@ -146,8 +144,8 @@ void TestChatWidgets::bothLogInThroughTheDialog()
     QCOMPARE(customerModel->rowCount(), 1); // shown at once, pending
     QTRY_COMPARE_WITH_TIMEOUT(customerModel->stateAt(0), MessageModel::Sent, 10000);
 
-    m_admin = login(QStringLiteral("admin"), QStringLiteral("hello@designpi.com"),
-                    QStringLiteral("admin123"));
+    m_admin = login(
+        QStringLiteral("admin"), QStringLiteral("hello@designpi.com"), QStringLiteral("admin123"));
     QTRY_VERIFY_WITH_TIMEOUT(m_admin->window(), 10000);
     m_adminWindow = qobject_cast<AdminWindow *>(m_admin->window());
     QVERIFY(m_adminWindow);
@@ -164,16 +162,19 @@ void TestChatWidgets::adminSeesUnreadBadge()
     QTRY_COMPARE(row.data(ThreadModel::UnreadRole).toInt(), 1);
     QCOMPARE(row.data(ThreadModel::NameRole).toString(), QStringLiteral("John Doe"));
     QCOMPARE(row.data(ThreadModel::LastMessageTextRole).toString(),
-             QStringLiteral("Hello, is anyone there?"));
+        QStringLiteral("Hello, is anyone there?"));
     // Most recent first: John's thread is the only one with a message.
-    QCOMPARE(m_adminWindow->threadList()->model()->index(0, 0).data(ThreadModel::ThreadIdRole)
+    QCOMPARE(m_adminWindow->threadList()
+                 ->model()
+                 ->index(0, 0)
+                 .data(ThreadModel::ThreadIdRole)
                  .toLongLong(),
-             m_customerThread);
+        m_customerThread);
     QTRY_VERIFY(m_adminWindow->windowTitle().startsWith(QStringLiteral("(1)")));
     QVERIFY(threads->unreadTotal() >= 1);
     // The customer's message is not seen yet.
     QCOMPARE(m_customerWindow->chatView()->model()->index(0).data(MessageModel::SeenRole).toBool(),
-             false);
+        false);
 }
 
 void TestChatWidgets::openingTheThreadClearsBadgeAndShowsSeen()
@@ -206,8 +207,7 @@ void TestChatWidgets::openingTheThreadClearsBadgeAndShowsSeen()
     QTRY_COMPARE(m_adminWindow->chatView()->model()->rowCount(), 1);
 
     MessageModel *customerModel = m_customerWindow->chatView()->model();
-    QTRY_VERIFY_WITH_TIMEOUT(customerModel->index(0).data(MessageModel::SeenRole).toBool(),
-                             10000);
+    QTRY_VERIFY_WITH_TIMEOUT(customerModel->index(0).data(MessageModel::SeenRole).toBool(), 10000);
     m_adminWindow->filterEdit()->clear();
 }
 
@@ -226,16 +226,16 @@ void TestChatWidgets::messagesGoBothWaysThroughComposers()
     QTRY_COMPARE_WITH_TIMEOUT(customerModel->rowCount(), 2, 10000);
     const QModelIndex reply = customerModel->index(1);
     QCOMPARE(reply.data(MessageModel::TextRole).toString(),
-             QStringLiteral("Hi John, Ann here. How can I help?"));
+        QStringLiteral("Hi John, Ann here. How can I help?"));
     QVERIFY(!reply.data(MessageModel::IsOwnRole).toBool());
     QVERIFY(!reply.data(MessageModel::SenderNameRole).toString().isEmpty());
 
     activate(m_customerWindow);
     typeAndSend(m_customerWindow->chatView(),
-                QStringLiteral("My order has not arrived.")); // Enter sends
+        QStringLiteral("My order has not arrived.")); // Enter sends
     QTRY_COMPARE_WITH_TIMEOUT(adminModel->rowCount(), 3, 10000);
     QCOMPARE(adminModel->index(2).data(MessageModel::TextRole).toString(),
-             QStringLiteral("My order has not arrived."));
+        QStringLiteral("My order has not arrived."));
     // Each side shows each message exactly once.
     QTest::qWait(300);
     QCOMPARE(adminModel->rowCount(), 3);
@@ -252,7 +252,7 @@ void TestChatWidgets::typingLineShowsOnTheOtherSide()
     QTest::keyClicks(m_customerWindow->chatView()->composer()->editor(), QStringLiteral("Also"));
     QTRY_VERIFY_WITH_TIMEOUT(m_adminWindow->chatView()->typingLabel()->text().contains(
                                  QStringLiteral("John Doe is typing")),
-                             10000);
+        10000);
     m_customerWindow->chatView()->composer()->clear();
 }
 
@@ -270,8 +270,8 @@ void TestChatWidgets::messageInAnotherThreadIsNotified()
     QTRY_COMPARE_WITH_TIMEOUT(m_adminWindow->chatView()->model()->rowCount(), 4, 10000);
 
     // Zoe writes in a thread the admin does not have open.
-    auto zoe = login(QStringLiteral("zoe"), QStringLiteral("zoe@example.com"),
-                     QStringLiteral("zoe12345"));
+    auto zoe = login(
+        QStringLiteral("zoe"), QStringLiteral("zoe@example.com"), QStringLiteral("zoe12345"));
     QTRY_VERIFY_WITH_TIMEOUT(zoe->window(), 10000);
     auto *zoeWindow = qobject_cast<CustomerWindow *>(zoe->window());
     QTRY_VERIFY(zoeWindow->chatView()->thread() != 0);
@@ -302,9 +302,13 @@ void TestChatWidgets::draftIsKeptPerThread()
     QTest::keyClicks(composer->editor(), QStringLiteral("Half-written answer"));
     // Another thread: its own (empty) draft.
     const QModelIndex other = m_adminWindow->threadList()->model()->index(0, 0);
-    const qint64 otherThread = other.data(ThreadModel::ThreadIdRole).toLongLong() != m_customerThread
+    const qint64 otherThread
+        = other.data(ThreadModel::ThreadIdRole).toLongLong() != m_customerThread
         ? other.data(ThreadModel::ThreadIdRole).toLongLong()
-        : m_adminWindow->threadList()->model()->index(1, 0).data(ThreadModel::ThreadIdRole)
+        : m_adminWindow->threadList()
+              ->model()
+              ->index(1, 0)
+              .data(ThreadModel::ThreadIdRole)
               .toLongLong();
     m_adminWindow->openThread(otherThread);
     QCOMPARE(m_adminWindow->chatView()->thread(), otherThread);

@@ -11,8 +11,7 @@
 
 using dpichat::ui::Composer;
 
-class TestComposerWidget : public QObject
-{
+class TestComposerWidget : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:

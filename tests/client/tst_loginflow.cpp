@@ -27,8 +27,7 @@ using dpichat::Connection;
 using dpichat::ui::AppController;
 using dpichat::ui::LoginDialog;
 
-class TestLoginFlow : public QObject
-{
+class TestLoginFlow : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
@@ -47,7 +46,7 @@ private:
     }
     std::unique_ptr<AppController> makeController(const QString &profile);
     void typeCredentials(LoginDialog *dialog, const QUrl &server, const QString &email,
-                         const QString &password, bool remember);
+        const QString &password, bool remember);
 
     QTemporaryDir m_dir;
     std::unique_ptr<ServerProcess> m_server;
@@ -62,8 +61,8 @@ void TestLoginFlow::initTestCase()
     QStandardPaths::setTestModeEnabled(true);
     QVERIFY(m_dir.isValid());
     m_server = std::make_unique<ServerProcess>(m_dir.filePath(QStringLiteral("server.sqlite")));
-    QVERIFY(m_server->start({QStringLiteral("--demo"), QStringLiteral("--rate-limit"),
-                             QStringLiteral("0")}));
+    QVERIFY(m_server->start(
+        { QStringLiteral("--demo"), QStringLiteral("--rate-limit"), QStringLiteral("0") }));
 }
 
 std::unique_ptr<AppController> TestLoginFlow::makeController(const QString &profile)
@@ -77,7 +76,7 @@ std::unique_ptr<AppController> TestLoginFlow::makeController(const QString &prof
 }
 
 void TestLoginFlow::typeCredentials(LoginDialog *dialog, const QUrl &server, const QString &email,
-                                    const QString &password, bool remember)
+    const QString &password, bool remember)
 {
     dialog->serverEdit()->clear();
     QTest::keyClicks(dialog->serverEdit(), server.toString());
@@ -87,7 +86,7 @@ void TestLoginFlow::typeCredentials(LoginDialog *dialog, const QUrl &server, con
     QTest::keyClicks(dialog->passwordEdit(), password);
     if (dialog->rememberBox()->isChecked() != remember)
         QTest::mouseClick(dialog->rememberBox(), Qt::LeftButton, {},
-                          QPoint(2, dialog->rememberBox()->height() / 2));
+            QPoint(2, dialog->rememberBox()->height() / 2));
     QCOMPARE(dialog->rememberBox()->isChecked(), remember);
     QTest::keyClick(dialog->passwordEdit(), Qt::Key_Return);
 }
@@ -99,9 +98,9 @@ void TestLoginFlow::wrongPasswordIsExplained()
     LoginDialog *dialog = app->loginDialog();
     QVERIFY(dialog && dialog->isVisible());
     typeCredentials(dialog, m_server->url(), QStringLiteral("john.doe@example.com"),
-                    QStringLiteral("not the password"), false);
-    const QString expected = AppController::loginErrorText(Connection::LoginError::AuthFailed, {},
-                                                           m_server->url());
+        QStringLiteral("not the password"), false);
+    const QString expected
+        = AppController::loginErrorText(Connection::LoginError::AuthFailed, {}, m_server->url());
     QTRY_COMPARE_WITH_TIMEOUT(dialog->statusText(), expected, 10000);
     QVERIFY(!app->window());
     QVERIFY(dialog->loginButton()->isEnabled());
@@ -119,8 +118,8 @@ void TestLoginFlow::unreachableServerIsExplained()
     auto app = makeController(QStringLiteral("unreachable"));
     app->start();
     LoginDialog *dialog = app->loginDialog();
-    typeCredentials(dialog, url, QStringLiteral("john.doe@example.com"),
-                    QStringLiteral("customer123"), false);
+    typeCredentials(
+        dialog, url, QStringLiteral("john.doe@example.com"), QStringLiteral("customer123"), false);
     const QString expected
         = AppController::loginErrorText(Connection::LoginError::Unreachable, {}, url);
     QTRY_COMPARE_WITH_TIMEOUT(dialog->statusText(), expected, 15000);
@@ -145,8 +144,8 @@ void TestLoginFlow::refusedProtocolIsExplained()
     auto app = makeController(QStringLiteral("future"));
     app->start();
     LoginDialog *dialog = app->loginDialog();
-    typeCredentials(dialog, url, QStringLiteral("john.doe@example.com"),
-                    QStringLiteral("customer123"), false);
+    typeCredentials(
+        dialog, url, QStringLiteral("john.doe@example.com"), QStringLiteral("customer123"), false);
     const QString expected
         = AppController::loginErrorText(Connection::LoginError::UnsupportedProtocol, {}, url);
     QTRY_COMPARE_WITH_TIMEOUT(dialog->statusText(), expected, 10000);
@@ -161,10 +160,10 @@ void TestLoginFlow::rememberWithoutKeychainStillLogsIn()
     app->start();
     LoginDialog *dialog = app->loginDialog();
     typeCredentials(dialog, m_server->url(), QStringLiteral("john.doe@example.com"),
-                    QStringLiteral("customer123"), true);
+        QStringLiteral("customer123"), true);
     // The dialog says it could not remember, and offers to continue.
-    QTRY_VERIFY_WITH_TIMEOUT(dialog->statusText().contains(QStringLiteral("could not remember")),
-                             20000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        dialog->statusText().contains(QStringLiteral("could not remember")), 20000);
     QVERIFY(app->connection()->isOnline());
     QVERIFY(!app->window());
     QTest::mouseClick(dialog->loginButton(), Qt::LeftButton);
@@ -186,9 +185,8 @@ void TestLoginFlow::rememberedLoginGoesStraightIn()
     {
         auto app = makeController(QStringLiteral("keychain"));
         app->start();
-        typeCredentials(app->loginDialog(), m_server->url(),
-                        QStringLiteral("john.doe@example.com"), QStringLiteral("customer123"),
-                        true);
+        typeCredentials(app->loginDialog(), m_server->url(), QStringLiteral("john.doe@example.com"),
+            QStringLiteral("customer123"), true);
         QTRY_VERIFY_WITH_TIMEOUT(app->window(), 20000); // no "could not remember" stop
     }
     // The next start goes straight in with the stored token, no dialog.
@@ -212,7 +210,7 @@ void TestLoginFlow::logoutReturnsToTheDialog()
     auto app = makeController(QStringLiteral("logout"));
     app->start();
     typeCredentials(app->loginDialog(), m_server->url(), QStringLiteral("hello@designpi.com"),
-                    QStringLiteral("admin123"), false);
+        QStringLiteral("admin123"), false);
     QTRY_VERIFY_WITH_TIMEOUT(app->window(), 10000);
     const QString token = app->connection()->token();
     QVERIFY(!token.isEmpty());

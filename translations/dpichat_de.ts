@@ -51,6 +51,14 @@
         <source>The server refused the login: %1</source>
         <translation>Der Server hat die Anmeldung abgelehnt: %1</translation>
     </message>
+    <message>
+        <source> The CA file %1 could not be read.</source>
+        <translation> Die CA-Datei %1 konnte nicht gelesen werden.</translation>
+    </message>
+    <message>
+        <source>The server&apos;s certificate is not trusted (%1). If your organisation uses its own certificate authority, set its file as tls/caFile in the settings.%2</source>
+        <translation>Dem Zertifikat des Servers wird nicht vertraut (%1). Wenn Ihre Organisation eine eigene Zertifizierungsstelle verwendet, tragen Sie deren Datei in den Einstellungen als tls/caFile ein.%2</translation>
+    </message>
 </context>
 <context>
     <name>dpichat::Outbox</name>

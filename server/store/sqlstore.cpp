@@ -58,21 +58,46 @@ SqlStore::~SqlStore()
 
 bool SqlStore::isOpen() const
 {
-    return m_stmts != nullptr;
+    return m_stmts != nullptr || m_connectionLost;
 }
 
-std::optional<ProtocolError> SqlStore::notOpen() const
+std::optional<ProtocolError> SqlStore::notOpen()
 {
-    if (isOpen())
+    // SQLite never gets past the first test; PostgreSQL adds a read of a flag in libpq.
+    if (m_isPostgres && (m_connectionLost || (m_stmts && sql::isConnectionLost(m_db))))
+        return reconnect();
+    if (m_stmts)
         return std::nullopt;
     qCWarning(lcStore) << "store used while closed";
     return ProtocolError{ErrorCode::Internal, u"the database is not open"_s};
+}
+
+// The call that found the connection broken has already failed with Internal; this one
+// tries again and fails the same way while the database is away. Statements are prepared
+// on the server, so they go with the old connection and are prepared anew.
+std::optional<ProtocolError> SqlStore::reconnect()
+{
+    if (!m_connectionLost)
+        qCWarning(lcStore) << "the database connection is broken; reconnecting";
+    m_connectionLost = true;
+    m_stmts.reset();
+    m_db.close();
+    if (!m_db.open())
+        return sql::failure(m_db.lastError(), "reconnect"_L1);
+    if (auto error = prepareStatements()) {
+        m_db.close();
+        return error;
+    }
+    m_connectionLost = false;
+    qCInfo(lcStore) << "reconnected to the database";
+    return std::nullopt;
 }
 
 Expected<bool> SqlStore::open()
 {
     if (isOpen())
         return true;
+    m_isPostgres = m_options.driver == u"QPSQL";
     m_db = QSqlDatabase::addDatabase(m_options.driver, m_connectionName);
     if (!m_db.isValid()) {
         qCCritical(lcStore) << "no Qt SQL driver" << m_options.driver;
@@ -117,6 +142,7 @@ void SqlStore::close()
     // Every query on the connection must be gone before removeDatabase(), or Qt warns that
     // the connection is still in use and keeps it.
     m_stmts.reset();
+    m_connectionLost = false;
     if (m_db.isValid())
         m_db.close();
     m_db = QSqlDatabase();
@@ -156,7 +182,7 @@ std::optional<ProtocolError> SqlStore::configureSqlite()
 std::optional<ProtocolError> SqlStore::prepareStatements()
 {
     auto s = std::make_unique<Statements>();
-    const QList<std::pair<QSqlQuery *, QString>> statements{
+    QList<std::pair<QSqlQuery *, QString>> statements{
         {&s->insertMessage,
          u"INSERT INTO messages (thread, sender, client_id, body, created_at) "
          u"VALUES (?, ?, ?, ?, ?) "
@@ -178,7 +204,16 @@ std::optional<ProtocolError> SqlStore::prepareStatements()
          u"SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id "
          u"WHERE s.token_hash = ? AND s.revoked = 0 AND s.expires > ? AND u.disabled = 0"_s},
         {&s->sessionTouch, u"UPDATE sessions SET last_used = ? WHERE token_hash = ?"_s},
+        {&s->messageRange, messageSelect(u"WHERE m.id BETWEEN ? AND ? ORDER BY m.id"_s)},
     };
+    if (m_isPostgres) {
+        statements.append({&s->notify, u"SELECT pg_notify(?, ?)"_s});
+        // Ids come from a sequence in the order transactions draw them, but become visible in
+        // the order they commit: without this lock, instance A could commit id 11 while B still
+        // holds 10, and a client that synced after 11 would never see 10. One appender at a
+        // time (per batch: group commit keeps it cheap) makes commit order id order.
+        statements.append({&s->lockAppends, u"SELECT pg_advisory_xact_lock(7487319)"_s});
+    }
     for (const auto &[query, text] : statements) {
         *query = QSqlQuery(m_db);
         query->setForwardOnly(true);
@@ -208,6 +243,12 @@ Expected<QList<AppendResult>> SqlStore::appendMessages(const QList<NewMessage> &
     sql::Transaction tx(m_db);
     if (auto error = tx.begin())
         return *error;
+    if (m_isPostgres) {
+        QSqlQuery &lock = m_stmts->lockAppends;
+        sql::FinishGuard lockDone(lock);
+        if (!lock.exec())
+            return sql::failure(lock, "lock for appending"_L1);
+    }
     QHash<qint64, QString> senderNames; // A batch is mostly a few senders.
     const qint64 now = sql::nowMs();
     for (const NewMessage &in : messages) {
@@ -251,9 +292,51 @@ Expected<QList<AppendResult>> SqlStore::appendMessages(const QList<NewMessage> &
             return sql::failure(q, "read existing message"_L1);
         results.append(AppendResult{sql::readMessage(q), false});
     }
+    if (m_isPostgres && m_appendNotification) {
+        const QString payload = m_appendNotification(results);
+        if (!payload.isEmpty()) {
+            QSqlQuery &q = m_stmts->notify;
+            sql::FinishGuard done(q);
+            q.addBindValue(QString::fromUtf16(kEventChannel));
+            q.addBindValue(payload);
+            if (!q.exec())
+                return sql::failure(q, "notify appended messages"_L1);
+        }
+    }
     if (auto error = tx.commit())
         return *error;
     return results;
+}
+
+Expected<QList<Message>> SqlStore::messagesInRange(qint64 first, qint64 last)
+{
+    if (auto error = notOpen())
+        return *error;
+    QSqlQuery &q = m_stmts->messageRange;
+    sql::FinishGuard done(q);
+    q.addBindValue(first);
+    q.addBindValue(last);
+    if (!q.exec())
+        return sql::failure(q, "read messages by id"_L1);
+    QList<Message> messages;
+    while (q.next())
+        messages.append(sql::readMessage(q));
+    return messages;
+}
+
+Expected<bool> SqlStore::notify(const QString &channel, const QString &payload)
+{
+    if (auto error = notOpen())
+        return *error;
+    if (!m_isPostgres)
+        return false; // Nobody could listen.
+    QSqlQuery &q = m_stmts->notify;
+    sql::FinishGuard done(q);
+    q.addBindValue(channel);
+    q.addBindValue(payload);
+    if (!q.exec())
+        return sql::failure(q, "notify"_L1);
+    return true;
 }
 
 Expected<MessagePage> SqlStore::readPage(QSqlQuery &q, int limit, bool newestFirst)

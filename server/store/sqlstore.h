@@ -4,6 +4,7 @@
 
 #include <QSqlDatabase>
 #include <QString>
+#include <functional>
 #include <memory>
 
 class QSqlQuery;
@@ -44,6 +45,13 @@ struct SqlStoreOptions
 class SqlStore : public Store
 {
 public:
+    /// The PostgreSQL channel on which server instances tell each other about committed
+    /// events (see PgEventBus), and on which the store says that a thread was added.
+    static constexpr char16_t kEventChannel[] = u"dpichat_events";
+    /// Builds the payload appendMessages notifies on kEventChannel in its transaction;
+    /// an empty payload sends nothing.
+    using AppendNotification = std::function<QString(const QList<AppendResult> &)>;
+
     explicit SqlStore(SqlStoreOptions options);
     ~SqlStore() override;
     SqlStore(const SqlStore &) = delete;
@@ -78,6 +86,7 @@ public:
     Expected<MessagePage> history(qint64 threadId, std::optional<qint64> before,
                                   int limit) override;
     Expected<MessagePage> sync(const User &viewer, qint64 after, int limit) override;
+    Expected<QList<Message>> messagesInRange(qint64 first, qint64 last) override;
 
     Expected<std::optional<qint64>> advanceReadCursor(qint64 threadId, qint64 userId,
                                                       qint64 upTo) override;
@@ -89,12 +98,24 @@ public:
     /// The schema version of the open database.
     Expected<int> schemaVersion();
 
+    bool isPostgres() const { return m_options.driver == u"QPSQL"; }
+    const SqlStoreOptions &options() const { return m_options; }
+    /// PostgreSQL: NOTIFY `channel` with `payload` (delivered to listeners at once, since no
+    /// transaction is open between calls).
+    Expected<bool> notify(const QString &channel, const QString &payload);
+    /// PostgreSQL: makes appendMessages also NOTIFY kEventChannel inside its transaction, so
+    /// that the notification goes out exactly when (and only if) the messages are committed.
+    void setAppendNotification(AppendNotification payload) { m_appendNotification = std::move(payload); }
+
 private:
     struct Statements;
 
     std::optional<ProtocolError> configureSqlite();
     std::optional<ProtocolError> prepareStatements();
-    std::optional<ProtocolError> notOpen() const;
+    /// Checked at the start of every call: an error when the store is closed; on PostgreSQL,
+    /// reconnects first when the connection was found broken (a failed call before).
+    std::optional<ProtocolError> notOpen();
+    std::optional<ProtocolError> reconnect();
     Expected<std::optional<StoredUser>> queryUser(const QString &where, const QVariant &key);
     Expected<QList<Thread>> queryThreads(const QString &where, const QList<QVariant> &binds,
                                          qint64 viewerId);
@@ -108,6 +129,9 @@ private:
     QString m_connectionName;
     QSqlDatabase m_db;
     std::unique_ptr<Statements> m_stmts;
+    bool m_isPostgres = false;
+    bool m_connectionLost = false; ///< Opened once, and reconnecting since.
+    AppendNotification m_appendNotification;
 };
 
 } // namespace dpichat::server

@@ -21,6 +21,9 @@ struct SqlStore::Statements
     QSqlQuery upsertCursor;
     QSqlQuery sessionLookup;
     QSqlQuery sessionTouch;
+    QSqlQuery messageRange;
+    QSqlQuery notify; ///< PostgreSQL only.
+    QSqlQuery lockAppends; ///< PostgreSQL only.
 };
 
 namespace sql {

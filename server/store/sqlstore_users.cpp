@@ -58,6 +58,16 @@ Expected<qint64> SqlStore::ensureSupportThread(qint64 userId)
     if (!q.exec() || !q.next())
         return sql::failure(q, "create thread"_L1);
     const qint64 id = q.value(0).toLongLong();
+    if (m_isPostgres) {
+        // Running servers look for new threads every second anyway; this tells them at once
+        // (NOTIFY is sent at the commit of the caller's transaction, and not at all without it).
+        q.finish();
+        q.prepare(u"SELECT pg_notify(?, ?)"_s);
+        q.addBindValue(QString::fromUtf16(kEventChannel));
+        q.addBindValue(u"{\"k\":\"t\"}"_s);
+        if (!q.exec())
+            return sql::failure(q, "notify new thread"_L1);
+    }
     qCInfo(lcStore) << "created thread" << id << "for user" << userId;
     return id;
 }

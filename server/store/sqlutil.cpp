@@ -2,8 +2,11 @@
 
 #include "logging.h"
 
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
+
+#include <libpq-fe.h>
 
 using namespace Qt::StringLiterals;
 
@@ -28,6 +31,23 @@ ProtocolError failure(const QSqlQuery &query, QLatin1StringView what)
 bool isSqlite(const QSqlDatabase &db)
 {
     return db.driverName() == u"QSQLITE";
+}
+
+bool isPostgres(const QSqlDatabase &db)
+{
+    return db.driverName() == u"QPSQL";
+}
+
+bool isConnectionLost(const QSqlDatabase &db)
+{
+    if (!isPostgres(db) || !db.driver())
+        return false;
+    // QSqlDriver::handle() is Qt's documented way to reach the native connection.
+    const QVariant handle = db.driver()->handle();
+    if (!handle.isValid() || qstrcmp(handle.typeName(), "PGconn*") != 0)
+        return false;
+    PGconn *connection = *static_cast<PGconn *const *>(handle.constData());
+    return connection && PQstatus(connection) == CONNECTION_BAD;
 }
 
 qint64 nowMs()

@@ -20,6 +20,11 @@ ProtocolError failure(const QSqlError &error, QLatin1StringView what);
 ProtocolError failure(const QSqlQuery &query, QLatin1StringView what);
 
 bool isSqlite(const QSqlDatabase &db);
+bool isPostgres(const QSqlDatabase &db);
+
+/// Whether libpq has found the PostgreSQL connection broken (the server went away, or closed
+/// it). Reads a flag of the connection, no round trip; always false for SQLite.
+bool isConnectionLost(const QSqlDatabase &db);
 
 qint64 nowMs();
 QDateTime timeFromMs(qint64 ms);

@@ -105,6 +105,9 @@ public:
                                           int limit) = 0;
     /// Messages visible to `viewer` with id > after, oldest first.
     virtual Expected<MessagePage> sync(const User &viewer, qint64 after, int limit) = 0;
+    /// Messages with first <= id <= last, oldest first: what another server instance
+    /// committed, read back to push it to this instance's sessions.
+    virtual Expected<QList<Message>> messagesInRange(qint64 first, qint64 last) = 0;
 
     // Read cursors
     /// Moves the user's cursor in the thread forward to upTo, clamped to the thread's newest

@@ -1,5 +1,6 @@
 #include "store/migrations.h"
 #include "store/sqlstore.h"
+#include "pgtestdb.h"
 
 #include <QLoggingCategory>
 #include <QRegularExpression>
@@ -27,15 +28,21 @@ QString newClientId()
     return QUuid::createUuid().toString(QUuid::WithoutBraces);
 }
 
-/// A second, plain connection to the test's database file, to look behind the Store.
+/// A second, plain connection to the test's database, to look behind the Store.
 class RawDb
 {
 public:
-    explicit RawDb(const QString &path)
+    explicit RawDb(const SqlStoreOptions &o)
         : m_name(u"raw-"_s + newClientId())
     {
-        m_db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_name);
-        m_db.setDatabaseName(path);
+        m_db = QSqlDatabase::addDatabase(o.driver, m_name);
+        m_db.setDatabaseName(o.database);
+        if (o.driver == u"QPSQL") {
+            m_db.setHostName(o.host);
+            m_db.setPort(o.port);
+            m_db.setUserName(o.user);
+            m_db.setPassword(o.password);
+        }
         m_db.open();
     }
     ~RawDb()
@@ -71,12 +78,27 @@ class TestStore : public QObject
     Q_OBJECT
 
 private:
-    QString dbPath() const { return m_dir->filePath(u"chat.db"_s); }
-    std::unique_ptr<SqlStore> openStore()
+    // The suite runs on SQLite, and on PostgreSQL when DPICHAT_TEST_DB=postgres (a second
+    // CTest entry): every test case gets a fresh database either way.
+    SqlStoreOptions dbOptions() const
     {
         SqlStoreOptions options;
-        options.database = dbPath();
-        auto store = std::make_unique<SqlStore>(options);
+        if (m_pg) {
+            options.driver = u"QPSQL"_s;
+            options.database = m_pg->databaseName();
+            options.host = m_pg->host();
+            options.port = m_pg->port();
+            options.user = m_pg->userName();
+            options.password = m_pg->password();
+        } else {
+            options.database = m_dir->filePath(u"chat.db"_s);
+        }
+        return options;
+    }
+    bool isSqlite() const { return !m_pg; }
+    std::unique_ptr<SqlStore> openStore()
+    {
+        auto store = std::make_unique<SqlStore>(dbOptions());
         const Expected<bool> opened = store->open();
         if (hasError(opened))
             return nullptr;
@@ -101,6 +123,7 @@ private:
     }
 
     std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<PgTestDatabase> m_pg;
 
 private Q_SLOTS:
     void initTestCase()
@@ -112,8 +135,16 @@ private Q_SLOTS:
     {
         m_dir = std::make_unique<QTemporaryDir>();
         QVERIFY(m_dir->isValid());
+        if (PgTestDatabase::wanted()) {
+            m_pg = std::make_unique<PgTestDatabase>();
+            QVERIFY2(m_pg->isValid(), qPrintable(m_pg->error()));
+        }
     }
-    void cleanup() { m_dir.reset(); }
+    void cleanup()
+    {
+        m_pg.reset();
+        m_dir.reset();
+    }
 
     void migratesEmptyDatabaseAndReopensWithoutChange();
     void migrationIsAllOrNothing();
@@ -153,12 +184,13 @@ void TestStore::migratesEmptyDatabaseAndReopensWithoutChange()
         QVERIFY(ok);
     }
     {
-        RawDb raw(dbPath());
+        RawDb raw(dbOptions());
         const QStringList tables = raw.db().tables();
         for (const auto &name : {u"users"_s, u"threads"_s, u"messages"_s, u"read_cursors"_s,
                                  u"sessions"_s, u"schema_version"_s})
             QVERIFY2(tables.contains(name), qPrintable(name));
-        QCOMPARE(raw.scalar(u"PRAGMA journal_mode"_s).toString(), u"wal"_s);
+        if (isSqlite())
+            QCOMPARE(raw.scalar(u"PRAGMA journal_mode"_s).toString(), u"wal"_s);
         QCOMPARE(raw.scalar(u"SELECT COUNT(*) FROM schema_version"_s).toInt(),
                  latestSchemaVersion());
     }
@@ -170,13 +202,13 @@ void TestStore::migratesEmptyDatabaseAndReopensWithoutChange()
     QVERIFY(kept.has_value());
     QVERIFY(kept->threadId > 0);
     again->close();
-    RawDb raw(dbPath());
+    RawDb raw(dbOptions());
     QCOMPARE(raw.scalar(u"SELECT COUNT(*) FROM schema_version"_s).toInt(), latestSchemaVersion());
 }
 
 void TestStore::migrationIsAllOrNothing()
 {
-    RawDb raw(dbPath());
+    RawDb raw(dbOptions());
     const QList<Migration> broken{
         {1, u"first"_s, {u"CREATE TABLE a (x INTEGER)"_s}},
         {2, u"second"_s, {u"CREATE TABLE b (x INTEGER)"_s, u"THIS IS NOT SQL"_s}},
@@ -262,7 +294,7 @@ void TestStore::duplicateEmailIsRefused()
     QCOMPARE(all.size(), 1);
     QCOMPARE(all.first().user.name, u"bob"_s);
     store->close();
-    RawDb raw(dbPath());
+    RawDb raw(dbOptions());
     QCOMPARE(raw.scalar(u"SELECT COUNT(*) FROM threads"_s).toInt(), 1); // Nothing half-made.
 }
 
@@ -364,7 +396,7 @@ void TestStore::idsStrictlyIncreaseAndAreNeverReused()
         }
     }
     {
-        RawDb raw(dbPath());
+        RawDb raw(dbOptions());
         QSqlQuery q(raw.db());
         QVERIFY(q.exec(u"DELETE FROM messages WHERE id = %1"_s.arg(last)));
     }
@@ -640,7 +672,7 @@ void TestStore::sessions()
     if (valid) {
         QCOMPARE(*user, c.user.id);
         store->close();
-        RawDb raw(dbPath());
+        RawDb raw(dbOptions());
         QCOMPARE(raw.scalar(u"SELECT last_used FROM sessions"_s).toLongLong(),
                  asked.toMSecsSinceEpoch());
     }

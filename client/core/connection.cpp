@@ -5,6 +5,10 @@
 
 #include <QNetworkInformation>
 #include <QRandomGenerator>
+#include <QSettings>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslError>
 #include <QWebSocket>
 
 namespace dpichat {
@@ -159,6 +163,7 @@ void Connection::openSocket()
                 if (m_socket && m_socket->state() == QAbstractSocket::UnconnectedState)
                     onDisconnected();
             });
+    configureTls();
     setState(State::Connecting);
     qCInfo(lcClientNet) << "connecting to" << m_server.toString();
     m_pongTimer.start(kAnswerTimeoutMs);
@@ -205,10 +210,42 @@ void Connection::onDisconnected()
         return;
     if (!m_everLoggedIn) {
         m_wantConnection = false;
-        failLogin(LoginError::Unreachable, unreachableReason());
+        if (!m_tlsError.isEmpty())
+            failLogin(LoginError::Other, m_tlsError);
+        else
+            failLogin(LoginError::Unreachable, unreachableReason());
         return;
     }
     scheduleReconnect();
+}
+
+void Connection::configureTls()
+{
+    m_tlsError.clear();
+    if (m_server.scheme() != u"wss")
+        return;
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    const QString caFile =
+        m_caFile.value_or(QSettings().value(QStringLiteral("tls/caFile")).toString());
+    QString caNote;
+    if (!caFile.isEmpty()) {
+        const QList<QSslCertificate> cas = QSslCertificate::fromPath(caFile, QSsl::Pem);
+        if (cas.isEmpty())
+            caNote = tr(" The CA file %1 could not be read.").arg(caFile);
+        ssl.addCaCertificates(cas);
+    }
+    m_socket->setSslConfiguration(ssl);
+    // Never ignored: a certificate that does not verify ends the attempt, and the user is told.
+    connect(m_socket, &QWebSocket::sslErrors, this, [this, caNote](const QList<QSslError> &errors) {
+        QStringList why;
+        for (const QSslError &e : errors)
+            why.append(e.errorString());
+        qCWarning(lcClientNet) << "refused the server's certificate:" << why;
+        m_tlsError = tr("The server's certificate is not trusted (%1). If your organisation "
+                        "uses its own certificate authority, set its file as tls/caFile in the "
+                        "settings.%2")
+                         .arg(why.join(QStringLiteral("; ")), caNote);
+    });
 }
 
 QString Connection::unreachableReason() const

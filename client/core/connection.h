@@ -61,6 +61,9 @@ public:
     /// Keep-alive: a `ping` after `intervalMs` of silence; no answer within `timeoutMs`
     /// counts as a dead link.
     void setPingInterval(int intervalMs, int timeoutMs);
+    /// A PEM file of certificate authorities trusted for wss:// besides the system's. Unset,
+    /// the `tls/caFile` setting (QSettings) is used; empty trusts the system's CAs only.
+    void setCaFile(const QString &path) { m_caFile = path; }
 
     // Requests. Each returns the request id (0 when offline, nothing sent).
     qint64 requestThreads();
@@ -130,6 +133,7 @@ private:
     void onNetworkReachabilityChanged();
     void onWatchdog();
     QString unreachableReason() const;
+    void configureTls();
 
     QWebSocket *m_socket = nullptr;
     State m_state = State::Offline;
@@ -144,6 +148,8 @@ private:
     bool m_wantConnection = false;
     qint64 m_nextId = 1;
     QHash<qint64, PendingRequest> m_pending;
+    std::optional<QString> m_caFile;
+    QString m_tlsError; ///< Why the last attempt's certificate was refused, for the user.
 
     QTimer m_reconnectTimer;
     QTimer m_countdownTimer;

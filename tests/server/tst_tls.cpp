@@ -3,14 +3,13 @@
 // certificate errors, and unusable certificate or key files stop the server with one line.
 
 #include "fixture.h"
+#include "testcerts.h"
 
-#include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslError>
-#include <QStandardPaths>
 
 using namespace Qt::StringLiterals;
 
@@ -27,27 +26,12 @@ private Q_SLOTS:
     void unusableFilesStopTheServer();
 
 private:
-    bool openssl(const QStringList &args);
-    QString file(const char *name) const { return m_certs.filePath(QString::fromLatin1(name)); }
+    QString file(const char *name) const { return m_certs.path(name); }
     QSslConfiguration trusting(const char *caFile) const;
 
-    QTemporaryDir m_certs;
+    TestCerts m_certs;
     ProtocolFixture m_fx;
 };
-
-bool TstTls::openssl(const QStringList &args)
-{
-    QProcess p;
-    p.setWorkingDirectory(m_certs.path());
-    p.setProcessChannelMode(QProcess::MergedChannels);
-    p.start(u"openssl"_s, args);
-    if (!p.waitForFinished(60'000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
-        qWarning().noquote() << "openssl" << args.join(u' ') << "failed:"
-                             << QString::fromLocal8Bit(p.readAll());
-        return false;
-    }
-    return true;
-}
 
 QSslConfiguration TstTls::trusting(const char *caFile) const
 {
@@ -59,41 +43,8 @@ QSslConfiguration TstTls::trusting(const char *caFile) const
 void TstTls::initTestCase()
 {
     // Not a skip: without openssl this suite cannot make its certificates, and that is a failure.
-    QVERIFY2(!QStandardPaths::findExecutable(u"openssl"_s).isEmpty(),
-             "the openssl command line is missing (scripts/lib.sh installs it)");
     QVERIFY(QSslSocket::supportsSsl());
-    QVERIFY(m_certs.isValid());
-    const QStringList ec{u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s, u"ec_paramgen_curve:prime256v1"_s};
-    // A CA, and a server certificate it signs for 127.0.0.1 and localhost.
-    QVERIFY(openssl(QStringList{u"req"_s, u"-x509"_s, u"-nodes"_s} + ec
-                    + QStringList{u"-keyout"_s, u"ca.key"_s, u"-out"_s, u"ca.pem"_s, u"-days"_s,
-                                  u"2"_s, u"-subj"_s, u"/CN=DPI Chat Test CA"_s, u"-addext"_s,
-                                  u"basicConstraints=critical,CA:TRUE"_s, u"-addext"_s,
-                                  u"keyUsage=critical,keyCertSign,cRLSign"_s}));
-    QFile ext(file("server.ext"));
-    QVERIFY(ext.open(QIODevice::WriteOnly));
-    ext.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-              "basicConstraints=CA:FALSE\n"
-              "keyUsage=critical,digitalSignature,keyEncipherment\n"
-              "extendedKeyUsage=serverAuth\n");
-    ext.close();
-    QVERIFY(openssl(QStringList{u"req"_s, u"-nodes"_s} + ec
-                    + QStringList{u"-keyout"_s, u"server.key"_s, u"-out"_s, u"server.csr"_s,
-                                  u"-subj"_s, u"/CN=127.0.0.1"_s}));
-    QVERIFY(openssl({u"x509"_s, u"-req"_s, u"-in"_s, u"server.csr"_s, u"-CA"_s, u"ca.pem"_s,
-                     u"-CAkey"_s, u"ca.key"_s, u"-CAcreateserial"_s, u"-out"_s, u"server.pem"_s,
-                     u"-days"_s, u"2"_s, u"-extfile"_s, u"server.ext"_s}));
-    // Another CA that signed nothing here, and an RSA key that belongs to no certificate.
-    QVERIFY(openssl(QStringList{u"req"_s, u"-x509"_s, u"-nodes"_s} + ec
-                    + QStringList{u"-keyout"_s, u"other-ca.key"_s, u"-out"_s, u"other-ca.pem"_s,
-                                  u"-days"_s, u"2"_s, u"-subj"_s, u"/CN=Someone Else"_s}));
-    QVERIFY(openssl({u"genpkey"_s, u"-algorithm"_s, u"RSA"_s, u"-pkeyopt"_s,
-                     u"rsa_keygen_bits:2048"_s, u"-out"_s, u"stray.key"_s}));
-    QFile garbage(file("garbage.pem"));
-    QVERIFY(garbage.open(QIODevice::WriteOnly));
-    garbage.write("this is not a certificate\n");
-    garbage.close();
-
+    QVERIFY2(m_certs.make(), qPrintable(m_certs.error()));
     QVERIFY(m_fx.start({u"--rate-limit"_s, u"0"_s, u"--tls-cert"_s, file("server.pem"),
                         u"--tls-key"_s, file("server.key")}));
     QCOMPARE(m_fx.server->url().scheme(), u"wss"_s);
@@ -174,8 +125,8 @@ void TstTls::unusableFilesStopTheServer()
     QFETCH(QString, expected);
     QString out, err;
     const int code = m_fx.server->runCommand({u"--port"_s, u"0"_s, u"--tls-cert"_s,
-                                              m_certs.filePath(cert), u"--tls-key"_s,
-                                              m_certs.filePath(key)},
+                                              file(cert.toLatin1().constData()),
+                                              u"--tls-key"_s, file(key.toLatin1().constData())},
                                              {}, &out, &err);
     QCOMPARE(code, 1);
     // One line says what is wrong, whatever the log around it.

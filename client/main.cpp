@@ -35,8 +35,15 @@ void installTranslators(QApplication &app, const QLocale &locale)
     if (qt->load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
             QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
         QCoreApplication::installTranslator(qt);
+    // English plural forms first, so any language without its own file still reads
+    // "1 new message"; the last installed translator is asked first.
+    auto *english = new QTranslator(&app);
+    if (english->load(QStringLiteral(":/i18n/dpichat_en.qm")))
+        QCoreApplication::installTranslator(english);
     auto *own = new QTranslator(&app);
-    if (own->load(locale, QStringLiteral("dpichat"), QStringLiteral("_"), QStringLiteral(":/i18n")))
+    if (locale.language() != QLocale::English
+        && own->load(
+            locale, QStringLiteral("dpichat"), QStringLiteral("_"), QStringLiteral(":/i18n")))
         QCoreApplication::installTranslator(own);
 }
 
@@ -64,6 +71,23 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(QStringLiteral("dpichat"));
     QCoreApplication::setApplicationVersion(QStringLiteral(DPICHAT_VERSION));
     QGuiApplication::setDesktopFileName(QStringLiteral("dpichat"));
+
+    // The language first, so --help is already in it.
+    QLocale locale;
+    const QStringList args = QCoreApplication::arguments();
+    for (qsizetype i = 1; i < args.size(); ++i) {
+        const QString &arg = args.at(i);
+        QString lang;
+        if (arg == QLatin1String("--lang") && i + 1 < args.size())
+            lang = args.at(i + 1);
+        else if (arg.startsWith(QLatin1String("--lang=")))
+            lang = arg.mid(7);
+        if (!lang.isEmpty()) {
+            locale = QLocale(lang);
+            QLocale::setDefault(locale);
+        }
+    }
+    installTranslators(app, locale);
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
@@ -112,13 +136,6 @@ int main(int argc, char *argv[])
                 ? dpichat::ui::darkPalette()
                 : QApplication::style()->standardPalette());
     }
-
-    QLocale locale;
-    if (parser.isSet(langOption)) {
-        locale = QLocale(parser.value(langOption));
-        QLocale::setDefault(locale);
-    }
-    installTranslators(app, locale);
 
     const QString profile = parser.value(profileOption);
     QString dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);

@@ -2,6 +2,7 @@
 #include "cli/admincli.h"
 #include "config.h"
 #include "logging.h"
+#include "net/pgeventbus.h"
 #include "server.h"
 #include "store/sqlstore.h"
 
@@ -114,7 +115,10 @@ int main(int argc, char *argv[])
     if (config.metricsPort != 0)
         return fail(QStringLiteral("--metrics-port is not available in this build yet"), 1);
 
-    Server server(store, config);
+    // Several instances may share one PostgreSQL database: tell the others what happens here.
+    std::unique_ptr<EventBus> bus = store.isPostgres() ? std::make_unique<PgEventBus>(store)
+                                                       : std::make_unique<EventBus>();
+    Server server(store, config, std::move(bus));
     if (const auto started = server.start(); const auto *e = std::get_if<ProtocolError>(&started))
         return fail(e->message, 1);
 

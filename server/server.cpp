@@ -29,15 +29,23 @@ ListenerOptions listenerOptions(const ServerConfig &c, std::optional<ProtocolErr
 } // namespace
 
 Server::Server(Store &store, const ServerConfig &config, QObject *parent)
+    : Server(store, config, std::make_unique<EventBus>(), parent)
+{
+}
+
+Server::Server(Store &store, const ServerConfig &config, std::unique_ptr<EventBus> bus,
+               QObject *parent)
     : QObject(parent)
     , m_config(config)
+    , m_bus(std::move(bus))
     , m_auth(store, config.tokenTtlDays * 24 * 3600)
     , m_router(store)
     , m_committer(store)
-    , m_dispatcher(store, m_auth, m_router, m_committer)
+    , m_dispatcher(store, m_auth, m_router, m_committer, *m_bus)
     , m_listener(m_dispatcher, listenerOptions(config, m_setupError))
     , m_threadWatcher(store, m_router)
 {
+    m_bus->attach(m_router, m_threadWatcher);
 }
 
 Server::~Server() = default;
@@ -46,6 +54,9 @@ Expected<bool> Server::start()
 {
     if (m_setupError)
         return *m_setupError;
+    // Listening to the other instances before accepting clients, so none misses a push.
+    if (auto joined = m_bus->start(); std::holds_alternative<ProtocolError>(joined))
+        return joined;
     auto listening = m_listener.listen(m_config.listen, m_config.port);
     if (std::holds_alternative<ProtocolError>(listening))
         return listening;
@@ -57,6 +68,7 @@ void Server::shutdown()
 {
     m_committer.flush();
     m_listener.closeAll(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("server shutting down"));
+    m_bus->stop();
 }
 
 Expected<bool> ensureDemoAccounts(Store &store)

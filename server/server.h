@@ -4,6 +4,7 @@
 #include "config.h"
 #include "net/committer.h"
 #include "net/dispatcher.h"
+#include "net/eventbus.h"
 #include "net/listener.h"
 #include "net/router.h"
 #include "net/threadwatcher.h"
@@ -18,7 +19,11 @@ class Server : public QObject
 {
     Q_OBJECT
 public:
+    /// One instance: pushes go to this instance's sessions only.
     Server(Store &store, const ServerConfig &config, QObject *parent = nullptr);
+    /// Pushes go through `bus` (e.g. a PgEventBus, to reach the other instances too).
+    Server(Store &store, const ServerConfig &config, std::unique_ptr<EventBus> bus,
+           QObject *parent = nullptr);
     ~Server() override;
 
     Expected<bool> start();
@@ -34,6 +39,7 @@ public:
 private:
     const ServerConfig m_config;
     std::optional<ProtocolError> m_setupError; ///< E.g. an unusable TLS certificate; start() reports it.
+    std::unique_ptr<EventBus> m_bus;
     Authenticator m_auth;
     Router m_router;
     Committer m_committer;

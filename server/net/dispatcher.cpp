@@ -3,6 +3,7 @@
 #include "auth/authenticator.h"
 #include "logging.h"
 #include "net/committer.h"
+#include "net/eventbus.h"
 #include "net/router.h"
 #include "net/session.h"
 #include "protocol/limits.h"
@@ -21,8 +22,13 @@ const ProtocolError *errorOf(const Expected<T> &e)
 } // namespace
 
 Dispatcher::Dispatcher(Store &store, Authenticator &auth, Router &router, Committer &committer,
-                       QObject *parent)
-    : QObject(parent), m_store(store), m_auth(auth), m_router(router), m_committer(committer)
+                       EventBus &bus, QObject *parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_auth(auth)
+    , m_router(router)
+    , m_committer(committer)
+    , m_bus(bus)
 {
 }
 
@@ -198,11 +204,8 @@ void Dispatcher::onSend(Session &s, const QJsonValue &id, const SendRequest &r)
             if (session)
                 session->reply(id, SentReply{stored.message});
             // A repeated clientId returns the original and pushes nothing new.
-            if (stored.created) {
-                m_router.pushToThread(
-                    ownerId, QString::fromUtf8(encodeServerFrame(MessagePush{stored.message})),
-                    session.data());
-            }
+            if (stored.created)
+                m_bus.publishMessage(ownerId, stored.message, session.data());
         });
 }
 
@@ -219,12 +222,8 @@ void Dispatcher::onRead(Session &s, const QJsonValue &id, const ReadRequest &r)
         return;
     }
     s.reply(id, OkReply{});
-    if (const auto upTo = std::get<std::optional<qint64>>(moved)) {
-        m_router.pushToThread(std::get<qint64>(owner),
-                              QString::fromUtf8(encodeServerFrame(
-                                  ReadPush{r.thread, s.user().id, *upTo})),
-                              &s);
-    }
+    if (const auto upTo = std::get<std::optional<qint64>>(moved))
+        m_bus.publishRead(std::get<qint64>(owner), ReadPush{r.thread, s.user().id, *upTo}, &s);
 }
 
 void Dispatcher::onSync(Session &s, const QJsonValue &id, const SyncRequest &r)
@@ -245,10 +244,8 @@ void Dispatcher::onTyping(Session &s, const QJsonValue &id, const TypingRequest 
         s.replyError(id, *e);
         return;
     }
-    m_router.pushToThreadExceptUser(
-        std::get<qint64>(owner),
-        QString::fromUtf8(encodeServerFrame(TypingPush{r.thread, s.user().id, s.user().name, r.active})),
-        s.user().id);
+    m_bus.publishTyping(std::get<qint64>(owner),
+                        TypingPush{r.thread, s.user().id, s.user().name, r.active});
 }
 
 } // namespace dpichat::server

@@ -10,6 +10,7 @@ namespace dpichat::server {
 
 class Authenticator;
 class Committer;
+class EventBus;
 class Router;
 class Session;
 
@@ -19,8 +20,9 @@ class Dispatcher : public QObject
 {
     Q_OBJECT
 public:
+    /// Pushes that other instances must see too go through `bus`.
     Dispatcher(Store &store, Authenticator &auth, Router &router, Committer &committer,
-               QObject *parent = nullptr);
+               EventBus &bus, QObject *parent = nullptr);
 
     void handle(Session &session, RequestFrame &&frame);
 
@@ -45,6 +47,7 @@ private:
     Authenticator &m_auth;
     Router &m_router;
     Committer &m_committer;
+    EventBus &m_bus;
     QHash<qint64, qint64> m_threadOwners; ///< A thread never changes owner: cache lookups.
 };
 

@@ -17,7 +17,10 @@ void Router::attach(Session *session)
     if (user.role == Role::Admin)
         m_admins.append(session);
     ++m_sessionCount;
-    if (first)
+    if (!first)
+        return;
+    Q_EMIT localPresenceChanged(user, true);
+    if (!m_elsewhere.contains(user.id))
         announce(user, true, std::nullopt);
 }
 
@@ -32,6 +35,9 @@ void Router::detach(Session *session)
     if (!it->isEmpty())
         return;
     m_byUser.erase(it);
+    Q_EMIT localPresenceChanged(user, false);
+    if (m_elsewhere.contains(user.id))
+        return; // Still online; the instance that sees them leave last records it.
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const auto recorded = m_store.setLastSeen(user.id, now);
     if (const auto *e = std::get_if<ProtocolError>(&recorded))
@@ -49,9 +55,38 @@ void Router::announce(const User &user, bool online, const std::optional<QDateTi
         pushToAdmins(frame);
 }
 
+QList<User> Router::usersOnlineHere() const
+{
+    QList<User> users;
+    users.reserve(m_byUser.size());
+    for (const QList<Session *> &sessions : m_byUser)
+        users.append(sessions.constFirst()->user());
+    return users;
+}
+
+void Router::setOnlineElsewhere(const User &user, bool online,
+                                const std::optional<QDateTime> &lastSeen)
+{
+    const bool was = m_elsewhere.contains(user.id);
+    if (online)
+        m_elsewhere.insert(user.id, user);
+    else
+        m_elsewhere.remove(user.id);
+    if (was != online && !m_byUser.contains(user.id))
+        announce(user, online, online ? std::nullopt : lastSeen);
+}
+
 void Router::sendPresenceSnapshot(Session *session) const
 {
     const bool admin = session->user().role == Role::Admin;
+    for (auto it = m_elsewhere.cbegin(); it != m_elsewhere.cend(); ++it) {
+        if (it.key() == session->user().id || m_byUser.contains(it.key()))
+            continue;
+        if (!admin && it->role != Role::Admin)
+            continue;
+        session->sendText(
+            QString::fromUtf8(encodeServerFrame(PresencePush{it.key(), true, std::nullopt})));
+    }
     for (auto it = m_byUser.cbegin(); it != m_byUser.cend(); ++it) {
         if (it.key() == session->user().id || it->isEmpty())
             continue;

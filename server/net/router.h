@@ -23,9 +23,19 @@ public:
     /// A logged-in session that is going away. Announces the user offline after their last.
     void detach(Session *session);
 
-    bool isOnline(qint64 userId) const { return m_byUser.contains(userId); }
+    /// On this instance or, with several instances, on another.
+    bool isOnline(qint64 userId) const
+    {
+        return m_byUser.contains(userId) || m_elsewhere.contains(userId);
+    }
+    /// Presence on the other instances, as PgEventBus learns it: whether `user` has a session
+    /// on any other instance. Announced here unless the user has a session here too.
+    void setOnlineElsewhere(const User &user, bool online,
+                            const std::optional<QDateTime> &lastSeen);
     int sessionCount() const { return m_sessionCount; }
     QList<Session *> sessionsOf(qint64 userId) const { return m_byUser.value(userId); }
+    /// Every user with a logged-in session on this instance.
+    QList<User> usersOnlineHere() const;
 
     /// A frame for a thread's participants: every session of its owner and of every admin,
     /// except `except` (the session that caused it, if any).
@@ -39,12 +49,17 @@ public:
     /// online user, others see the online admins.
     void sendPresenceSnapshot(Session *session) const;
 
+Q_SIGNALS:
+    /// The user's first session on this instance logged in, or their last one here left.
+    void localPresenceChanged(const dpichat::User &user, bool online);
+
 private:
     void announce(const User &user, bool online, const std::optional<QDateTime> &lastSeen);
 
     Store &m_store;
     QHash<qint64, QList<Session *>> m_byUser;
     QList<Session *> m_admins;
+    QHash<qint64, User> m_elsewhere; ///< Users online on another instance (none with SQLite).
     int m_sessionCount = 0;
 };
 

@@ -9,6 +9,11 @@ ServerProcess::ServerProcess(const QString &sqlitePath) : m_dbPath(sqlitePath)
     m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
 }
 
+QString ServerProcess::databaseUrl() const
+{
+    return m_dbUrl.isEmpty() ? QStringLiteral("sqlite:") + m_dbPath : m_dbUrl;
+}
+
 ServerProcess::~ServerProcess()
 {
     stop();
@@ -23,7 +28,7 @@ int ServerProcess::runCommand(const QStringList &args, const QByteArray &stdinDa
                               QString *err)
 {
     QProcess p;
-    p.start(binary(), args + QStringList{QStringLiteral("--db"), QStringLiteral("sqlite:") + m_dbPath});
+    p.start(binary(), args + QStringList{QStringLiteral("--db"), databaseUrl()});
     if (!p.waitForStarted(10'000))
         return -1;
     p.write(stdinData);
@@ -52,7 +57,7 @@ bool ServerProcess::addUser(const QString &email, const QString &name, const QSt
 bool ServerProcess::start(const QStringList &extraArgs)
 {
     m_extraArgs = extraArgs;
-    QStringList args{QStringLiteral("--db"), QStringLiteral("sqlite:") + m_dbPath,
+    QStringList args{QStringLiteral("--db"), databaseUrl(),
                      QStringLiteral("--port"), QString::number(m_port)};
     m_process.start(binary(), args + extraArgs);
     if (!m_process.waitForStarted(10'000))

@@ -10,6 +10,12 @@ class ServerProcess
 {
 public:
     explicit ServerProcess(const QString &sqlitePath);
+
+    /// Uses this `--db` URL (e.g. postgres://...) instead of the SQLite file, for the
+    /// commands and the server alike.
+    void setDatabaseUrl(const QString &url) { m_dbUrl = url; }
+    /// What goes after --db.
+    QString databaseUrl() const;
     ~ServerProcess();
 
     static QString binary();
@@ -44,6 +50,7 @@ public:
 
 private:
     QString m_dbPath;
+    QString m_dbUrl;
     QStringList m_extraArgs;
     QProcess m_process;
     quint16 m_port = 0;

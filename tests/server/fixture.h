@@ -1,5 +1,6 @@
 #pragma once
 
+#include "pgtestdb.h"
 #include "serverprocess.h"
 #include "testclient.h"
 
@@ -13,6 +14,7 @@
 struct ProtocolFixture
 {
     QTemporaryDir dir;
+    std::unique_ptr<PgTestDatabase> pg; ///< The PostgreSQL variant's database; outlives the server.
     std::unique_ptr<ServerProcess> server;
     QHash<QString, qint64> userIds; ///< Filled in by client().
 
@@ -23,6 +25,14 @@ struct ProtocolFixture
         if (!dir.isValid())
             return false;
         server = std::make_unique<ServerProcess>(dir.filePath(QStringLiteral("chat.db")));
+        if (PgTestDatabase::wanted()) {
+            pg = std::make_unique<PgTestDatabase>();
+            if (!pg->isValid()) {
+                qWarning("PostgreSQL variant: %s", qPrintable(pg->error()));
+                return false;
+            }
+            server->setDatabaseUrl(pg->url());
+        }
         const QString pw = QString::fromLatin1(kPassword);
         const struct { const char *email, *name, *role; } users[] = {
             {"ann@support.test", "Ann", "admin"},

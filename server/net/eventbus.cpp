@@ -1,0 +1,35 @@
+#include "eventbus.h"
+
+#include "net/router.h"
+#include "protocol/codec.h"
+
+namespace dpichat::server {
+
+EventBus::EventBus(QObject *parent) : QObject(parent) { }
+
+EventBus::~EventBus() = default;
+
+void EventBus::attach(Router &router, ThreadWatcher &watcher)
+{
+    m_router = &router;
+    m_watcher = &watcher;
+}
+
+void EventBus::publishMessage(qint64 ownerId, const Message &message, const Session *origin)
+{
+    m_router->pushToThread(ownerId, QString::fromUtf8(encodeServerFrame(MessagePush{message})),
+                           origin);
+}
+
+void EventBus::publishRead(qint64 ownerId, const ReadPush &read, const Session *origin)
+{
+    m_router->pushToThread(ownerId, QString::fromUtf8(encodeServerFrame(read)), origin);
+}
+
+void EventBus::publishTyping(qint64 ownerId, const TypingPush &typing)
+{
+    m_router->pushToThreadExceptUser(ownerId, QString::fromUtf8(encodeServerFrame(typing)),
+                                     typing.user);
+}
+
+} // namespace dpichat::server

@@ -64,7 +64,8 @@ ParseOutcome parseCommandLine(const QStringList &arguments, ServerConfig &config
         {QStringLiteral("db"), QStringLiteral("Database: sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB."), QStringLiteral("URL")},
         {QStringLiteral("tls-cert"), QStringLiteral("TLS certificate (PEM) for wss://."), QStringLiteral("FILE")},
         {QStringLiteral("tls-key"), QStringLiteral("TLS private key (PEM)."), QStringLiteral("FILE")},
-        {QStringLiteral("metrics-port"), QStringLiteral("Port for /healthz and /metrics."), QStringLiteral("N")},
+        {QStringLiteral("metrics-port"), QStringLiteral("Port for /healthz and /metrics (default: none; 0 picks a free one)."), QStringLiteral("N")},
+        {QStringLiteral("metrics-listen"), QStringLiteral("Address for /healthz and /metrics (default 127.0.0.1)."), QStringLiteral("ADDR")},
         {QStringLiteral("rate-limit"), QStringLiteral("Requests per second per session (default 20; 0 turns it off)."), QStringLiteral("N")},
         {QStringLiteral("config"), QStringLiteral("INI file with any of these options."), QStringLiteral("FILE")},
         {QStringLiteral("demo"), QStringLiteral("Add the demo accounts if they are missing.")},
@@ -107,9 +108,16 @@ ParseOutcome parseCommandLine(const QStringList &arguments, ServerConfig &config
     }
     if (const QString v = value(p, s, QStringLiteral("port")); !v.isEmpty() && !parsePort(v, config.port))
         return {ParseOutcome::UsageError, QStringLiteral("--port: not a port number: %1").arg(v)};
-    if (const QString v = value(p, s, QStringLiteral("metrics-port"));
-        !v.isEmpty() && !parsePort(v, config.metricsPort))
-        return {ParseOutcome::UsageError, QStringLiteral("--metrics-port: not a port number: %1").arg(v)};
+    if (const QString v = value(p, s, QStringLiteral("metrics-port")); !v.isEmpty()) {
+        quint16 port = 0;
+        if (!parsePort(v, port))
+            return {ParseOutcome::UsageError, QStringLiteral("--metrics-port: not a port number: %1").arg(v)};
+        config.metricsPort = port;
+    }
+    if (const QString v = value(p, s, QStringLiteral("metrics-listen")); !v.isEmpty()) {
+        if (!config.metricsListen.setAddress(v))
+            return {ParseOutcome::UsageError, QStringLiteral("--metrics-listen: not an IP address: %1").arg(v)};
+    }
     if (const QString v = value(p, s, QStringLiteral("rate-limit")); !v.isEmpty()) {
         bool ok = false;
         config.rateLimit = v.toDouble(&ok);

@@ -17,7 +17,8 @@ struct ServerConfig
     QString db; ///< "sqlite:PATH" or "postgres://USER:PASS@HOST:PORT/DB"; empty: the default file.
     QString tlsCert;
     QString tlsKey;
-    quint16 metricsPort = 0;
+    int metricsPort = -1; ///< -1: no /healthz and /metrics; 0: a free port (printed).
+    QHostAddress metricsListen = QHostAddress::LocalHost;
     double rateLimit = 20;
     bool demo = false;
     QString sqliteSynchronous = QStringLiteral("FULL");

@@ -7,6 +7,7 @@
 #include "store/sqlstore.h"
 
 #include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFileInfo>
 #include <QSocketNotifier>
@@ -112,8 +113,6 @@ int main(int argc, char *argv[])
         if (const auto r = ensureDemoAccounts(store); const auto *e = std::get_if<ProtocolError>(&r))
             return fail(QStringLiteral("cannot add the demo accounts: %1").arg(e->message), 1);
     }
-    if (config.metricsPort != 0)
-        return fail(QStringLiteral("--metrics-port is not available in this build yet"), 1);
 
     // Several instances may share one PostgreSQL database: tell the others what happens here.
     std::unique_ptr<EventBus> bus = store.isPostgres() ? std::make_unique<PgEventBus>(store)
@@ -123,6 +122,11 @@ int main(int argc, char *argv[])
         return fail(e->message, 1);
 
     QTextStream out(stdout);
+    // Before the line that says it listens: whoever waits for that line finds this one too.
+    if (server.metricsPort() != 0) {
+        out << "metrics on http://" << config.metricsListen.toString() << ':'
+            << server.metricsPort() << "/metrics and /healthz" << Qt::endl;
+    }
     out << "dpichat-server " << DPICHAT_VERSION << " listening on "
         << (server.isSecure() ? "wss://" : "ws://")
         << config.listen.toString() << ':' << server.port() << "/" << Qt::endl;
@@ -136,8 +140,15 @@ int main(int argc, char *argv[])
     installSignalHandlers(&app, [&] {
         qCInfo(lcNet) << "shutting down";
         server.shutdown();
-        // Give close frames a moment to go out; never more than a few seconds.
-        QTimer::singleShot(500, &app, &QCoreApplication::quit);
+        // Quit once every client has answered the close frame (so the frames did go out), and
+        // never later than 3 s: systemd's stop timeout and the 5 s promise stay far away.
+        auto *poll = new QTimer(&app);
+        QObject::connect(poll, &QTimer::timeout, &app,
+                         [&server, deadline = QDeadlineTimer(3000)] {
+                             if (server.listener().connectionCount() == 0 || deadline.hasExpired())
+                                 QCoreApplication::quit();
+                         });
+        poll->start(20);
     });
     const int code = app.exec();
     store.close();

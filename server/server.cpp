@@ -37,12 +37,13 @@ Server::Server(Store &store, const ServerConfig &config, std::unique_ptr<EventBu
                QObject *parent)
     : QObject(parent)
     , m_config(config)
+    , m_store(store)
     , m_bus(std::move(bus))
     , m_auth(store, config.tokenTtlDays * 24 * 3600)
     , m_router(store)
-    , m_committer(store)
-    , m_dispatcher(store, m_auth, m_router, m_committer, *m_bus)
-    , m_listener(m_dispatcher, listenerOptions(config, m_setupError))
+    , m_committer(store, m_metrics)
+    , m_dispatcher(store, m_auth, m_router, m_committer, m_metrics, *m_bus)
+    , m_listener(m_dispatcher, m_metrics, listenerOptions(config, m_setupError))
     , m_threadWatcher(store, m_router)
 {
     m_bus->attach(m_router, m_threadWatcher);
@@ -61,6 +62,15 @@ Expected<bool> Server::start()
     if (std::holds_alternative<ProtocolError>(listening))
         return listening;
     m_threadWatcher.start();
+    if (m_config.metricsPort >= 0) {
+        m_metricsServer = std::make_unique<MetricsServer>(m_metrics, m_store, [this] {
+            return Metrics::Gauges{m_listener.connectionCount(), m_router.sessionCount()};
+        });
+        auto port = m_metricsServer->listen(m_config.metricsListen, quint16(m_config.metricsPort));
+        if (const auto *e = std::get_if<ProtocolError>(&port))
+            return *e;
+        m_metricsPort = std::get<quint16>(port);
+    }
     return true;
 }
 

@@ -2,6 +2,8 @@
 
 #include "auth/authenticator.h"
 #include "config.h"
+#include "metrics/metrics.h"
+#include "metrics/metricsserver.h"
 #include "net/committer.h"
 #include "net/dispatcher.h"
 #include "net/eventbus.h"
@@ -32,6 +34,9 @@ public:
     void shutdown();
 
     bool isSecure() const { return m_listener.isSecure(); }
+    /// The port of /healthz and /metrics once started with a metrics port; 0 without.
+    quint16 metricsPort() const { return m_metricsPort; }
+    Metrics &metrics() { return m_metrics; }
 
     Router &router() { return m_router; }
     Listener &listener() { return m_listener; }
@@ -39,6 +44,8 @@ public:
 private:
     const ServerConfig m_config;
     std::optional<ProtocolError> m_setupError; ///< E.g. an unusable TLS certificate; start() reports it.
+    Store &m_store;
+    Metrics m_metrics;
     std::unique_ptr<EventBus> m_bus;
     Authenticator m_auth;
     Router m_router;
@@ -46,6 +53,8 @@ private:
     Dispatcher m_dispatcher;
     Listener m_listener;
     ThreadWatcher m_threadWatcher;
+    std::unique_ptr<MetricsServer> m_metricsServer;
+    quint16 m_metricsPort = 0;
 };
 
 /// Adds the demo accounts (an admin, a customer, a member) when they are missing.

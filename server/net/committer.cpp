@@ -1,12 +1,17 @@
 #include "committer.h"
 
 #include "logging.h"
+#include "metrics/metrics.h"
 
 #include <QTimer>
+#include <algorithm>
 
 namespace dpichat::server {
 
-Committer::Committer(Store &store, QObject *parent) : QObject(parent), m_store(store) { }
+Committer::Committer(Store &store, Metrics &metrics, QObject *parent)
+    : QObject(parent), m_store(store), m_metrics(metrics)
+{
+}
 
 void Committer::submit(const NewMessage &message, Callback done)
 {
@@ -29,6 +34,7 @@ void Committer::flush()
     const auto stored = m_store.appendMessages(batch);
     ++m_transactions;
     if (const auto *error = std::get_if<ProtocolError>(&stored)) {
+        m_metrics.countCommit(false, 0);
         qCWarning(lcStore) << "a batch of" << batch.size() << "messages was not stored:"
                            << error->message;
         for (const Callback &done : callbacks)
@@ -36,6 +42,8 @@ void Committer::flush()
         return;
     }
     const QList<AppendResult> &results = std::get<QList<AppendResult>>(stored);
+    m_metrics.countCommit(true, std::count_if(results.cbegin(), results.cend(),
+                                              [](const AppendResult &r) { return r.created; }));
     for (qsizetype i = 0; i < callbacks.size(); ++i) {
         if (i < results.size())
             callbacks[i](results[i]);

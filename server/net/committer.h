@@ -7,6 +7,8 @@
 
 namespace dpichat::server {
 
+class Metrics;
+
 /// Group commit: sends that arrive in the same turn of the event loop are stored in one
 /// transaction, so one disk flush serves them all; each is acknowledged only after it.
 class Committer : public QObject
@@ -15,7 +17,7 @@ class Committer : public QObject
 public:
     using Callback = std::function<void(const Expected<AppendResult> &)>;
 
-    explicit Committer(Store &store, QObject *parent = nullptr);
+    Committer(Store &store, Metrics &metrics, QObject *parent = nullptr);
 
     /// Queues a message; `done` runs after the transaction that stores it (or fails).
     void submit(const NewMessage &message, Callback done);
@@ -26,6 +28,7 @@ public:
 
 private:
     Store &m_store;
+    Metrics &m_metrics;
     QList<NewMessage> m_pending;
     QList<Callback> m_callbacks;
     bool m_flushScheduled = false;

@@ -2,12 +2,14 @@
 
 #include "auth/authenticator.h"
 #include "logging.h"
+#include "metrics/metrics.h"
 #include "net/committer.h"
 #include "net/eventbus.h"
 #include "net/router.h"
 #include "net/session.h"
 #include "protocol/limits.h"
 
+#include <QElapsedTimer>
 #include <QPointer>
 #include <QWebSocketProtocol>
 
@@ -22,12 +24,14 @@ const ProtocolError *errorOf(const Expected<T> &e)
 } // namespace
 
 Dispatcher::Dispatcher(Store &store, Authenticator &auth, Router &router, Committer &committer,
+                       Metrics &metrics,
                        EventBus &bus, QObject *parent)
     : QObject(parent)
     , m_store(store)
     , m_auth(auth)
     , m_router(router)
     , m_committer(committer)
+    , m_metrics(metrics)
     , m_bus(bus)
 {
 }
@@ -191,18 +195,23 @@ void Dispatcher::onSend(Session &s, const QJsonValue &id, const SendRequest &r)
         return;
     }
     const qint64 ownerId = std::get<qint64>(owner);
+    m_metrics.countSendRequest();
+    QElapsedTimer received;
+    received.start();
     QPointer<Session> session(&s);
     m_committer.submit(
         NewMessage{r.thread, s.user().id, r.clientId, std::get<QString>(text)},
-        [this, session, id, ownerId](const Expected<AppendResult> &result) {
+        [this, session, id, ownerId, received](const Expected<AppendResult> &result) {
             if (const auto *e = errorOf(result)) {
                 if (session)
                     session->replyError(id, *e);
                 return;
             }
             const AppendResult &stored = std::get<AppendResult>(result);
-            if (session)
+            if (session) {
                 session->reply(id, SentReply{stored.message});
+                m_metrics.observeSendLatency(received.nsecsElapsed() / 1000);
+            }
             // A repeated clientId returns the original and pushes nothing new.
             if (stored.created)
                 m_bus.publishMessage(ownerId, stored.message, session.data());

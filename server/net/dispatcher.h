@@ -10,6 +10,7 @@ namespace dpichat::server {
 
 class Authenticator;
 class Committer;
+class Metrics;
 class EventBus;
 class Router;
 class Session;
@@ -22,6 +23,7 @@ class Dispatcher : public QObject
 public:
     /// Pushes that other instances must see too go through `bus`.
     Dispatcher(Store &store, Authenticator &auth, Router &router, Committer &committer,
+               Metrics &metrics,
                EventBus &bus, QObject *parent = nullptr);
 
     void handle(Session &session, RequestFrame &&frame);
@@ -47,6 +49,7 @@ private:
     Authenticator &m_auth;
     Router &m_router;
     Committer &m_committer;
+    Metrics &m_metrics;
     EventBus &m_bus;
     QHash<qint64, qint64> m_threadOwners; ///< A thread never changes owner: cache lookups.
 };

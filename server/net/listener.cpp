@@ -1,6 +1,7 @@
 #include "listener.h"
 
 #include "logging.h"
+#include "metrics/metrics.h"
 #include "net/dispatcher.h"
 
 #include <QSslServer>
@@ -31,9 +32,11 @@ QTcpServer *makeTcpServer(const ListenerOptions &options, QObject *parent)
 }
 } // namespace
 
-Listener::Listener(Dispatcher &dispatcher, const ListenerOptions &options, QObject *parent)
+Listener::Listener(Dispatcher &dispatcher, Metrics &metrics, const ListenerOptions &options,
+                   QObject *parent)
     : QObject(parent)
     , m_dispatcher(dispatcher)
+    , m_metrics(metrics)
     , m_options(options)
     , m_tcp(makeTcpServer(options, this))
     , m_ws(new QWebSocketServer(QStringLiteral("dpichat"), QWebSocketServer::NonSecureMode, this))
@@ -93,7 +96,8 @@ void Listener::onTcpConnection()
 void Listener::onWebSocket()
 {
     while (QWebSocket *socket = m_ws->nextPendingConnection()) {
-        auto *session = new Session(socket, m_dispatcher, m_options.sessionLimits, this);
+        m_metrics.countConnection();
+        auto *session = new Session(socket, m_dispatcher, m_options.sessionLimits, m_metrics, this);
         m_sessions.insert(session);
         connect(session, &Session::finished, this, [this](Session *s) {
             if (!m_sessions.remove(s))

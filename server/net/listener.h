@@ -14,6 +14,7 @@ class QWebSocketServer;
 namespace dpichat::server {
 
 class Dispatcher;
+class Metrics;
 
 struct ListenerOptions
 {
@@ -32,7 +33,8 @@ class Listener : public QObject
 {
     Q_OBJECT
 public:
-    Listener(Dispatcher &dispatcher, const ListenerOptions &options, QObject *parent = nullptr);
+    Listener(Dispatcher &dispatcher, Metrics &metrics, const ListenerOptions &options,
+             QObject *parent = nullptr);
     ~Listener() override;
 
     /// Starts listening; on failure returns a one-line reason (e.g. the port is in use).
@@ -48,6 +50,7 @@ private:
     void onWebSocket();
 
     Dispatcher &m_dispatcher;
+    Metrics &m_metrics;
     ListenerOptions m_options;
     QTcpServer *m_tcp;
     QWebSocketServer *m_ws;

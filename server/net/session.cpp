@@ -1,6 +1,7 @@
 #include "session.h"
 
 #include "logging.h"
+#include "metrics/metrics.h"
 #include "net/dispatcher.h"
 #include "protocol/limits.h"
 
@@ -14,10 +15,11 @@ constexpr int kMaxRefusedInARow = 200;
 } // namespace
 
 Session::Session(QWebSocket *socket, Dispatcher &dispatcher, const SessionLimits &limits,
-                 QObject *parent)
+                 Metrics &metrics, QObject *parent)
     : QObject(parent)
     , m_socket(socket)
     , m_dispatcher(dispatcher)
+    , m_metrics(metrics)
     , m_limits(limits)
     , m_bucket(limits.rateLimit, limits.rateLimit * 5)
 {
@@ -64,6 +66,14 @@ void Session::sendText(const QString &frame)
 {
     if (m_closing)
         return;
+    m_metrics.countPushes(1);
+    write(frame);
+}
+
+void Session::write(const QString &frame)
+{
+    if (m_closing)
+        return;
     m_socket->sendTextMessage(frame);
     // Output written in this turn of the event loop has not been offered to the kernel yet;
     // only what the kernel refuses shows a peer that does not read.
@@ -79,12 +89,13 @@ void Session::sendText(const QString &frame)
 
 void Session::reply(const QJsonValue &re, const ServerFrame &frame)
 {
-    sendText(QString::fromUtf8(encodeServerFrame(frame, re)));
+    write(QString::fromUtf8(encodeServerFrame(frame, re)));
 }
 
 void Session::replyError(const QJsonValue &re, const ProtocolError &error)
 {
-    sendText(QString::fromUtf8(encodeError(error.code, error.message, re)));
+    m_metrics.countError(error.code);
+    write(QString::fromUtf8(encodeError(error.code, error.message, re)));
 }
 
 void Session::close(int code, const QString &reason)

@@ -14,6 +14,7 @@ class QWebSocket;
 namespace dpichat::server {
 
 class Dispatcher;
+class Metrics;
 
 /// Limits and timings a Session enforces.
 struct SessionLimits
@@ -32,7 +33,7 @@ class Session : public QObject
     Q_OBJECT
 public:
     Session(QWebSocket *socket, Dispatcher &dispatcher, const SessionLimits &limits,
-            QObject *parent = nullptr);
+            Metrics &metrics, QObject *parent = nullptr);
     ~Session() override;
 
     bool isLoggedIn() const { return m_loggedIn; }
@@ -45,7 +46,7 @@ public:
     void setLoginPending(bool pending) { m_loginPending = pending; }
     void setLoggedIn(const User &user, qint64 ownThread, const QString &token);
 
-    /// Sends one text frame, unless the session is closing. Closes the session if its unsent
+    /// Sends one push frame, unless the session is closing. Closes the session if its unsent
     /// output passes the bound: it catches up with `sync` when it comes back.
     void sendText(const QString &frame);
     void reply(const QJsonValue &re, const ServerFrame &frame);
@@ -62,9 +63,11 @@ private:
     void onBinary();
     void onLivenessCheck();
     void onDisconnected();
+    void write(const QString &frame);
 
     QWebSocket *m_socket;
     Dispatcher &m_dispatcher;
+    Metrics &m_metrics;
     SessionLimits m_limits;
     TokenBucket m_bucket;
     QTimer m_loginTimer;

@@ -3,6 +3,8 @@
 #include <QDeadlineTimer>
 #include <QRegularExpression>
 
+#include <csignal>
+
 ServerProcess::ServerProcess(const QString &sqlitePath) : m_dbPath(sqlitePath)
 {
     // The server's log goes to the test's output: unread, a full pipe would stall the server.
@@ -103,6 +105,12 @@ void ServerProcess::stop()
     m_process.terminate();
     if (!m_process.waitForFinished(10'000))
         kill();
+}
+
+bool ServerProcess::signal(int signal)
+{
+    const qint64 pid = m_process.processId();
+    return pid > 0 && ::kill(pid_t(pid), signal) == 0;
 }
 
 bool ServerProcess::isRunning() const

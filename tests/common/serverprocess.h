@@ -36,8 +36,8 @@ public:
     bool isRunning() const;
     int exitCode() const { return m_process.exitCode(); }
     QProcess::ExitStatus exitStatus() const { return m_process.exitStatus(); }
-    /// Sends SIGTERM without waiting (stop() waits).
-    void terminate() { m_process.terminate(); }
+    /// Sends `signal` (e.g. SIGTERM) without waiting (stop() waits); false if not running.
+    bool signal(int signal);
     bool waitForFinished(int timeoutMs) { return m_process.waitForFinished(timeoutMs); }
 
     QUrl url() const;

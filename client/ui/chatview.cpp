@@ -275,7 +275,10 @@ void ChatView::placeNewMessagesButton()
 
 void ChatView::showContextMenu(const QPoint &pos)
 {
-    const QModelIndex index = m_list->indexAt(pos);
+    // From the keyboard's menu key the position says nothing: use the current message.
+    QModelIndex index = m_list->indexAt(pos);
+    if (!index.isValid())
+        index = m_list->currentIndex();
     if (!index.isValid())
         return;
     QMenu menu(this);

@@ -48,7 +48,7 @@ ChatWindow::ChatWindow(ChatSession *session, Drafts *drafts, QSettings *settings
 
     // The outbox could not write: say so where it stays visible until the next event.
     connect(session, &ChatSession::storageError, this,
-            [this](const QString &reason) { statusBar()->showMessage(reason); });
+        [this](const QString &reason) { statusBar()->showMessage(reason); });
 
     const QFontMetrics fm(font());
     resize(fm.averageCharWidth() * 110, fm.height() * 38);
@@ -63,6 +63,38 @@ qint64 ChatWindow::visibleThread() const
 void ChatWindow::setContent(QWidget *content)
 {
     m_layout->addWidget(content, 1);
+}
+
+void ChatWindow::showEvent(QShowEvent *event)
+{
+    // Each kind of window comes back where the user left it.
+    if (!m_geometryRestored && m_settings) {
+        m_geometryRestored = true;
+        const QByteArray geometry
+            = m_settings->value(QStringLiteral("geometry/") + objectName()).toByteArray();
+        if (!geometry.isEmpty())
+            restoreGeometry(geometry);
+    }
+    QMainWindow::showEvent(event);
+}
+
+ChatWindow::~ChatWindow()
+{
+    if (isVisible()) // quitting from the menu deletes the window without hiding it first
+        saveGeometrySetting();
+}
+
+void ChatWindow::saveGeometrySetting()
+{
+    if (m_settings && m_geometryRestored)
+        m_settings->setValue(QStringLiteral("geometry/") + objectName(), saveGeometry());
+}
+
+void ChatWindow::hideEvent(QHideEvent *event)
+{
+    // Closing and logging out hide the window first.
+    saveGeometrySetting();
+    QMainWindow::hideEvent(event);
 }
 
 void ChatWindow::changeEvent(QEvent *event)

@@ -27,6 +27,7 @@ public:
 
     ChatWindow(
         ChatSession *session, Drafts *drafts, QSettings *settings, QWidget *parent = nullptr);
+    ~ChatWindow() override;
 
     ChatSession *session() const { return m_session; }
     ChatView *chatView() const { return m_chat; }
@@ -47,6 +48,8 @@ protected:
     /// Puts `content` under the offline banner as the central widget.
     void setContent(QWidget *content);
     void changeEvent(QEvent *event) override;
+    void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
     virtual void retranslate();
 
     ChatSession *m_session;
@@ -55,6 +58,8 @@ protected:
     ChatView *m_chat = nullptr;
 
 private:
+    void saveGeometrySetting();
+
     OfflineBanner *m_banner = nullptr;
     QVBoxLayout *m_layout = nullptr;
     QMenu *m_fileMenu = nullptr;
@@ -62,6 +67,7 @@ private:
     QAction *m_logout = nullptr;
     QAction *m_quit = nullptr;
     QAction *m_hideText = nullptr;
+    bool m_geometryRestored = false;
 };
 
 } // namespace dpichat::ui

@@ -29,8 +29,13 @@ QString value(const QCommandLineParser &p, const QSettings *ini, const QString &
 {
     if (p.isSet(name))
         return p.value(name);
-    if (ini && ini->contains(name))
-        return ini->value(name).toString();
+    if (ini && ini->contains(name)) {
+        // QSettings reads an unquoted "a,b" as a list; the command line would have said "a,b".
+        const QVariant v = ini->value(name);
+        if (v.typeId() == QMetaType::QStringList)
+            return v.toStringList().join(u',');
+        return v.toString();
+    }
     return {};
 }
 

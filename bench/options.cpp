@@ -61,6 +61,9 @@ std::variant<BenchOptions, QString> parseOptions(const QStringList &arguments, b
         = opt(QStringLiteral("mode"), QStringLiteral("light or full."), QStringLiteral("mode"));
     const auto url = opt(QStringLiteral("url"), QStringLiteral("Server URL (ws:// or wss://)."),
         QStringLiteral("url"));
+    const auto receiverUrl = opt(QStringLiteral("receiver-url"),
+        QStringLiteral("Receiving sessions connect here (another instance); default: --url."),
+        QStringLiteral("url"));
     const auto pairs = opt(
         QStringLiteral("pairs"), QStringLiteral("Number of pairs (100)."), QStringLiteral("n"));
     const auto fanout = opt(QStringLiteral("fanout"),
@@ -131,6 +134,11 @@ std::variant<BenchOptions, QString> parseOptions(const QStringList &arguments, b
         o.url = QUrl(p.value(url), QUrl::StrictMode);
         if (!o.url.isValid() || (o.url.scheme() != u"ws" && o.url.scheme() != u"wss"))
             return QStringLiteral("--url must be a ws:// or wss:// URL");
+    }
+    if (p.isSet(receiverUrl)) {
+        o.receiverUrl = QUrl(p.value(receiverUrl), QUrl::StrictMode);
+        if (!o.receiverUrl.isValid() || o.receiverUrl.scheme() != o.url.scheme())
+            return QStringLiteral("--receiver-url must be a URL of the same scheme as --url");
     }
     if (o.url.scheme() == u"wss" && o.client == ClientKind::Lean)
         return QStringLiteral("the lean client speaks ws:// only; use --client qt for wss://");

@@ -21,6 +21,9 @@ struct BenchOptions {
     LoadMode mode = LoadMode::Light;
     ClientKind client = ClientKind::Lean;
     QUrl url = QUrl(QStringLiteral("ws://127.0.0.1:8787/"));
+    /// Empty: receivers use `url` too. Otherwise another instance on the same database, so
+    /// that every delivery crosses from one instance to the other.
+    QUrl receiverUrl;
     int pairs = 100;
     int fanout = 0; ///< > 0: one customer sends, this many admin sessions receive.
     double durationS = 10;

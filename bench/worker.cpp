@@ -88,7 +88,8 @@ void Worker::openSession(Session &session)
     connect(c, &Connection::closed, this,
         [this, &session](const QString &reason) { onClosed(session, reason); });
     session.stage = Stage::Connecting;
-    c->open(m_options.url);
+    const bool receiver = session.receiverIndex >= 0;
+    c->open(receiver && !m_options.receiverUrl.isEmpty() ? m_options.receiverUrl : m_options.url);
 }
 
 void Worker::sendLogin(Session &session)

@@ -42,12 +42,15 @@ bool isConnectionLost(const QSqlDatabase &db)
 {
     if (!isPostgres(db) || !db.driver())
         return false;
+    // QPSQL closes the connection itself after some failures.
+    if (!db.isOpen())
+        return true;
     // QSqlDriver::handle() is Qt's documented way to reach the native connection.
     const QVariant handle = db.driver()->handle();
     if (!handle.isValid() || qstrcmp(handle.typeName(), "PGconn*") != 0)
         return false;
     PGconn *connection = *static_cast<PGconn *const *>(handle.constData());
-    return connection && PQstatus(connection) == CONNECTION_BAD;
+    return !connection || PQstatus(connection) == CONNECTION_BAD;
 }
 
 qint64 nowMs()

@@ -2,6 +2,7 @@
 
 #include "net/router.h"
 #include "protocol/codec.h"
+#include "protocol/fastjson.h"
 
 namespace dpichat::server {
 
@@ -17,7 +18,8 @@ void EventBus::attach(Router &router, ThreadWatcher &watcher)
 
 void EventBus::publishMessage(qint64 ownerId, const Message &message, const Session *origin)
 {
-    m_router->pushToThread(ownerId, QString::fromUtf8(encodeServerFrame(MessagePush{message})),
+    m_router->pushToThread(ownerId,
+                           QString::fromUtf8(fastjson::messagePush(fastjson::message(message))),
                            origin);
 }
 

@@ -1,5 +1,6 @@
 #include "types.h"
 
+#include "fastjson.h"
 #include "jsonreader.h"
 #include "limits.h"
 
@@ -31,7 +32,8 @@ std::optional<Role> roleFromName(const QString &name)
 
 QString formatTime(const QDateTime &time)
 {
-    return time.toUTC().toString(Qt::ISODateWithMs);
+    // QDateTime::toString costs ~10 µs a call; every message carries a time.
+    return QString::fromLatin1(fastjson::timeText(time));
 }
 
 QJsonValue formatOptionalTime(const std::optional<QDateTime> &time)

@@ -1,0 +1,143 @@
+#include "fastjson.h"
+
+#include <cstdio>
+
+namespace dpichat::fastjson {
+
+namespace {
+
+void appendInt(QByteArray &out, qint64 value)
+{
+    char buffer[24];
+    const int n = std::snprintf(buffer, sizeof buffer, "%lld", static_cast<long long>(value));
+    out.append(buffer, n);
+}
+
+void appendId(QByteArray &out, const QJsonValue &id)
+{
+    if (id.isString())
+        appendString(out, id.toString());
+    else
+        appendInt(out, id.toInteger());
+}
+
+// Howard Hinnant's days-to-civil: the date of a day count since 1970-01-01.
+void civilFromDays(qint64 z, qint64 &y, unsigned &m, unsigned &d)
+{
+    z += 719468;
+    const qint64 era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = unsigned(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    y = qint64(yoe) + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    d = doy - (153 * mp + 2) / 5 + 1;
+    m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2 ? 1 : 0;
+}
+
+} // namespace
+
+void appendString(QByteArray &out, QStringView text)
+{
+    static const char hex[] = "0123456789abcdef";
+    out.append('"');
+    const QByteArray utf8 = text.toUtf8();
+    qsizetype runStart = 0;
+    for (qsizetype i = 0; i < utf8.size(); ++i) {
+        const unsigned char c = static_cast<unsigned char>(utf8.at(i));
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        out.append(utf8.constData() + runStart, i - runStart);
+        runStart = i + 1;
+        switch (c) {
+        case '"': out.append("\\\"", 2); break;
+        case '\\': out.append("\\\\", 2); break;
+        case '\b': out.append("\\b", 2); break;
+        case '\f': out.append("\\f", 2); break;
+        case '\n': out.append("\\n", 2); break;
+        case '\r': out.append("\\r", 2); break;
+        case '\t': out.append("\\t", 2); break;
+        default: {
+            const char escaped[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+            out.append(escaped, 6);
+        }
+        }
+    }
+    out.append(utf8.constData() + runStart, utf8.size() - runStart);
+    out.append('"');
+}
+
+void appendTime(QByteArray &out, const QDateTime &time)
+{
+    out.append('"');
+    out.append(timeText(time));
+    out.append('"');
+}
+
+QByteArray timeText(const QDateTime &time)
+{
+    const qint64 ms = time.toMSecsSinceEpoch();
+    qint64 days = ms / 86'400'000;
+    qint64 rest = ms % 86'400'000;
+    if (rest < 0) {
+        rest += 86'400'000;
+        --days;
+    }
+    qint64 y;
+    unsigned m, d;
+    civilFromDays(days, y, m, d);
+    char buffer[40];
+    const int n = std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                                static_cast<long long>(y), m, d, int(rest / 3'600'000),
+                                int(rest / 60'000 % 60), int(rest / 1000 % 60), int(rest % 1000));
+    return QByteArray(buffer, n);
+}
+
+QByteArray message(const Message &m)
+{
+    QByteArray out;
+    out.reserve(160 + m.text.size() * 2);
+    out.append("{\"clientId\":");
+    appendString(out, m.clientId);
+    out.append(",\"createdAt\":");
+    appendTime(out, m.createdAt);
+    out.append(",\"id\":");
+    appendInt(out, m.id);
+    out.append(",\"sender\":");
+    appendInt(out, m.sender);
+    out.append(",\"senderName\":");
+    appendString(out, m.senderName);
+    out.append(",\"text\":");
+    appendString(out, m.text);
+    out.append(",\"thread\":");
+    appendInt(out, m.thread);
+    out.append('}');
+    return out;
+}
+
+QByteArray sentReply(const QByteArray &messageJson, const QJsonValue &re)
+{
+    QByteArray out;
+    out.reserve(messageJson.size() + 48);
+    out.append("{\"message\":");
+    out.append(messageJson);
+    if (!re.isUndefined() && !re.isNull()) {
+        out.append(",\"re\":");
+        appendId(out, re);
+    }
+    out.append(",\"type\":\"sent\"}");
+    return out;
+}
+
+QByteArray messagePush(const QByteArray &messageJson)
+{
+    QByteArray out;
+    out.reserve(messageJson.size() + 32);
+    out.append("{\"message\":");
+    out.append(messageJson);
+    out.append(",\"type\":\"message\"}");
+    return out;
+}
+
+} // namespace dpichat::fastjson

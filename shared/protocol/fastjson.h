@@ -1,0 +1,26 @@
+#pragma once
+
+#include "types.h"
+
+#include <QByteArray>
+#include <QJsonValue>
+
+/// Hand-written encoders for the frames on the hot path (a stored message goes out once as
+/// `sent` and once per recipient as `message`). They write the same JSON as the generic
+/// codec, without building a QJsonObject; tst_fastjson checks that they agree.
+namespace dpichat::fastjson {
+
+/// Appends `text` as a JSON string literal (quotes included), escaped per RFC 8259.
+void appendString(QByteArray &out, QStringView text);
+/// Appends an ISO 8601 UTC time with milliseconds, as formatTime() does, quoted.
+void appendTime(QByteArray &out, const QDateTime &time);
+/// The same time without quotes.
+QByteArray timeText(const QDateTime &time);
+/// A Message as a JSON object.
+QByteArray message(const Message &message);
+/// `{"type":"sent","re":…,"message":…}` around an already encoded message.
+QByteArray sentReply(const QByteArray &messageJson, const QJsonValue &re);
+/// `{"type":"message","message":…}` around an already encoded message.
+QByteArray messagePush(const QByteArray &messageJson);
+
+} // namespace dpichat::fastjson

@@ -1,0 +1,90 @@
+// The hand-written encoders must say exactly what the generic codec says.
+
+#include "protocol/codec.h"
+#include "protocol/fastjson.h"
+
+#include <QJsonDocument>
+#include <QTest>
+#include <QTimeZone>
+
+using namespace dpichat;
+using namespace Qt::StringLiterals;
+
+class TestFastJson : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void messageMatchesCodec_data();
+    void messageMatchesCodec();
+    void timeMatchesQt_data();
+    void timeMatchesQt();
+};
+
+void TestFastJson::messageMatchesCodec_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QJsonValue>("re");
+    QTest::newRow("plain") << u"Where is my order?"_s << QJsonValue(5);
+    QTest::newRow("quotes and backslashes") << u"say \"hi\" \\ back\\slash"_s << QJsonValue(u"req-1"_s);
+    QTest::newRow("control characters") << u"tab\there\nnew line\r\u0001\u001f\b\f"_s << QJsonValue(0);
+    QTest::newRow("unicode") << u"Grüße, 你好, \U0001F600 and \u2028"_s << QJsonValue(u"ünï\"cøde"_s);
+    QTest::newRow("slash and html") << u"</script><b>&amp;</b>"_s << QJsonValue(9007199254740991LL);
+    QTest::newRow("no re") << u"x"_s << QJsonValue(QJsonValue::Undefined);
+    QTest::newRow("long") << QString(4000, u'y') << QJsonValue(-3);
+}
+
+void TestFastJson::messageMatchesCodec()
+{
+    QFETCH(QString, text);
+    QFETCH(QJsonValue, re);
+    Message m;
+    m.id = 123456789012LL;
+    m.thread = 42;
+    m.sender = 7;
+    m.senderName = u"Ann \"the\" Admin"_s;
+    m.clientId = u"7a1d6a52-4b0e-4c52-9a52-0d8e3a5c2f11"_s;
+    m.text = text;
+    m.createdAt = QDateTime::fromMSecsSinceEpoch(1795592178123LL, Qt::UTC);
+
+    const QByteArray messageJson = fastjson::message(m);
+    const QByteArray fastSent = fastjson::sentReply(messageJson, re);
+    const QByteArray fastPush = fastjson::messagePush(messageJson);
+    const QByteArray codecSent = encodeServerFrame(SentReply{m}, re);
+    const QByteArray codecPush = encodeServerFrame(MessagePush{m});
+
+    QJsonParseError error;
+    const QJsonDocument sent = QJsonDocument::fromJson(fastSent, &error);
+    QVERIFY2(error.error == QJsonParseError::NoError, fastSent.constData());
+    QCOMPARE(sent.object(), QJsonDocument::fromJson(codecSent).object());
+    QCOMPARE(QJsonDocument::fromJson(fastPush).object(), QJsonDocument::fromJson(codecPush).object());
+    // And a client reading it gets the message back unchanged.
+    const auto decoded = decodeServerFrame(fastSent);
+    QVERIFY(std::holds_alternative<ServerFrameEnvelope>(decoded));
+    QCOMPARE(std::get<SentReply>(std::get<ServerFrameEnvelope>(decoded).frame).message, m);
+}
+
+void TestFastJson::timeMatchesQt_data()
+{
+    QTest::addColumn<qint64>("msecs");
+    QTest::newRow("epoch") << qint64(0);
+    QTest::newRow("example") << qint64(1795592178123LL); // 2026-11-25T07:36:18.123Z
+    QTest::newRow("leap day") << qint64(1709164800999LL); // 2024-02-29T00:00:00.999Z
+    QTest::newRow("end of year") << qint64(1767225599999LL); // 2025-12-31T23:59:59.999Z
+    QTest::newRow("1999") << qint64(946684799000LL);
+    QTest::newRow("before epoch") << qint64(-1);
+    QTest::newRow("2100 (no leap)") << qint64(4107542400000LL);
+}
+
+void TestFastJson::timeMatchesQt()
+{
+    QFETCH(qint64, msecs);
+    const QDateTime t = QDateTime::fromMSecsSinceEpoch(msecs, Qt::UTC);
+    QCOMPARE(QString::fromLatin1(fastjson::timeText(t)), t.toString(Qt::ISODateWithMs));
+    // A time in another zone is written as the same instant in UTC.
+    const QDateTime berlin = t.toTimeZone(QTimeZone("Europe/Berlin"));
+    QCOMPARE(QString::fromLatin1(fastjson::timeText(berlin)), t.toString(Qt::ISODateWithMs));
+}
+
+QTEST_GUILESS_MAIN(TestFastJson)
+#include "tst_fastjson.moc"

@@ -39,6 +39,8 @@ public:
     Metrics &metrics() { return m_metrics; }
 
     Router &router() { return m_router; }
+    /// For in-process drivers (the session fuzz target): requests go straight to it.
+    Dispatcher &dispatcher() { return m_dispatcher; }
     Listener &listener() { return m_listener; }
 
 private:

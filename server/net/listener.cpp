@@ -7,6 +7,7 @@
 #include <QSslServer>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTimer>
 #include <QWebSocket>
 #include <QWebSocketCorsAuthenticator>
 #include <QWebSocketServer>
@@ -29,6 +30,11 @@ QTcpServer *makeTcpServer(const ListenerOptions &options, QObject *parent)
                                        << "failed:" << error;
                      });
     return ssl;
+}
+
+QString peerKey(const QHostAddress &address, quint16 port)
+{
+    return address.toString() + u'|' + QString::number(port);
 }
 } // namespace
 
@@ -89,6 +95,19 @@ void Listener::onTcpConnection()
     while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
         // QWebSocketServer leaves Nagle's algorithm on; small pushes would wait for ACKs.
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        const QString key = peerKey(socket->peerAddress(), socket->peerPort());
+        m_upgrading.insert(key, socket);
+        connect(socket, &QObject::destroyed, this, [this, key, socket] {
+            if (m_upgrading.value(key) == socket)
+                m_upgrading.remove(key);
+        });
+        QTimer::singleShot(m_options.handshakeTimeoutMs, socket, [this, key, socket] {
+            if (m_upgrading.value(key) != socket)
+                return; // upgraded: the Session's login timeout takes over
+            m_upgrading.remove(key);
+            qCInfo(lcNet) << "closing a connection that did not finish its upgrade in time";
+            socket->abort();
+        });
         m_ws->handleConnection(socket);
     }
 }
@@ -96,6 +115,7 @@ void Listener::onTcpConnection()
 void Listener::onWebSocket()
 {
     while (QWebSocket *socket = m_ws->nextPendingConnection()) {
+        m_upgrading.remove(peerKey(socket->peerAddress(), socket->peerPort()));
         m_metrics.countConnection();
         auto *session = new Session(socket, m_dispatcher, m_options.sessionLimits, m_metrics, this);
         m_sessions.insert(session);

@@ -2,6 +2,7 @@
 
 #include "net/session.h"
 
+#include <QHash>
 #include <QHostAddress>
 #include <QObject>
 #include <QSet>
@@ -9,6 +10,7 @@
 #include <QStringList>
 
 class QTcpServer;
+class QTcpSocket;
 class QWebSocketServer;
 
 namespace dpichat::server {
@@ -55,6 +57,11 @@ private:
     QTcpServer *m_tcp;
     QWebSocketServer *m_ws;
     QSet<Session *> m_sessions;
+    /// TCP sockets whose WebSocket upgrade has not finished, by peer "address:port".
+    /// QWebSocketServer's handshake timeout covers only the connections it accepts itself,
+    /// not those given to handleConnection(): without this, a peer that never finishes its
+    /// upgrade would hold its socket forever (found by tst_chaos_idle).
+    QHash<QString, QTcpSocket *> m_upgrading;
 };
 
 } // namespace dpichat::server

@@ -58,6 +58,10 @@ void TestChaosIdle::silentSocketsAreClosedAndServerStaysResponsive()
         halfOpen.back()->connectToHost(QHostAddress::LocalHost, cs.server->port());
         if (i % 2) // half of them start the upgrade request and never finish it
             halfOpen.back()->write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        // In small batches: a burst beyond the listen backlog is dropped by the kernel before
+        // the server could see it, and such a connection only exists on this side.
+        if (i % 20 == 19)
+            QTest::qWait(50);
     }
     std::vector<std::unique_ptr<TestClient>> silent;
     for (int i = 0; i < kSilent; ++i) {
@@ -93,7 +97,7 @@ void TestChaosIdle::silentSocketsAreClosedAndServerStaysResponsive()
         return n;
     };
     while ((count([](TestClient &c) { return c.isConnected(); }) > 0 || halfOpenLeft() > 0)
-           && clock.elapsed() < 60'000) {
+           && clock.elapsed() < 90'000) {
         QVERIFY(ping());
         QTest::qWait(200);
     }

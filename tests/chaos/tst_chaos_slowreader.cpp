@@ -113,8 +113,10 @@ void TestChaosSlowReader::slowReadersAreCutOffMemoryStaysBounded()
           kSlow, total, int(qint64(total) * 3900 / (1 << 20)), hwmStart, hwm, worstBatchMs);
     QCOMPARE(slowLeft(), 0);
     // The bound is 4 MiB of unsent output per session, plus what the kernel holds: the peak
-    // must stay far below the ~%d MiB that went to each silent reader, times five.
+    // must stay far below what went to the five silent readers (7 MiB or more each).
+#ifndef DPICHAT_SANITIZED // ASan's quarantine keeps 256 MiB of freed memory resident
     QVERIFY2(hwm - hwmStart < 150 * 1024, qPrintable(QString::number(hwm - hwmStart)));
+#endif
     QVERIFY2(worstBatchMs < 10'000, "a reader that keeps up was held back");
     QCOMPARE(carol.c->pushesOfType(u"error"_s).size(), 0);
     QCOMPARE(ann.c->pushesOfType(u"message"_s).size(), qsizetype(total)); // her reading session

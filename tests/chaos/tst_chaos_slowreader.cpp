@@ -3,6 +3,7 @@
 // keep up see normal latency, and a cut-off user catches up with `sync` after reconnecting.
 
 #include "chaos.h"
+#include "rawframe.h"
 
 #include <QElapsedTimer>
 #include <QTcpSocket>
@@ -10,25 +11,6 @@
 using namespace chaos;
 
 namespace {
-
-/// One masked WebSocket text frame (RFC 6455 §5.2), as a client must send it.
-QByteArray clientTextFrame(const QByteArray &payload)
-{
-    QByteArray f;
-    f.append(char(0x81));
-    const quint8 mask[4] = {0x12, 0x34, 0x56, 0x78};
-    if (payload.size() < 126) {
-        f.append(char(0x80 | payload.size()));
-    } else {
-        f.append(char(0x80 | 126));
-        f.append(char((payload.size() >> 8) & 0xff));
-        f.append(char(payload.size() & 0xff));
-    }
-    f.append(reinterpret_cast<const char *>(mask), 4);
-    for (qsizetype i = 0; i < payload.size(); ++i)
-        f.append(char(payload.at(i) ^ mask[i % 4]));
-    return f;
-}
 
 /// A raw WebSocket logged in by token that then reads (almost) nothing.
 bool openSilentReader(QTcpSocket &socket, quint16 port, const QString &token)

@@ -1,31 +1,13 @@
 // A session that stops reading is cut off at the output bound; nobody else notices.
 
 #include "fixture.h"
+#include "rawframe.h"
 
 #include <QTcpSocket>
 
 using namespace Qt::StringLiterals;
 
 namespace {
-
-/// One masked WebSocket text frame (RFC 6455 §5.2), as a client must send it.
-QByteArray clientTextFrame(const QByteArray &payload)
-{
-    QByteArray f;
-    f.append(char(0x81));
-    const quint8 mask[4] = {0x12, 0x34, 0x56, 0x78};
-    if (payload.size() < 126) {
-        f.append(char(0x80 | payload.size()));
-    } else {
-        f.append(char(0x80 | 126));
-        f.append(char((payload.size() >> 8) & 0xff));
-        f.append(char(payload.size() & 0xff));
-    }
-    f.append(reinterpret_cast<const char *>(mask), 4);
-    for (qsizetype i = 0; i < payload.size(); ++i)
-        f.append(char(payload.at(i) ^ mask[i % 4]));
-    return f;
-}
 
 /// A raw WebSocket connection logged in as `email`: it answers nothing, not even pings.
 bool openRawSession(QTcpSocket &socket, quint16 port, const QByteArray &email)

@@ -48,34 +48,51 @@ Controller::~Controller()
 void Controller::start()
 {
     loadTokens();
+    m_run.beforeSetup = CpuSample::take(m_options.serverPid);
     // Fan-out keeps every receiver of the one channel on one thread, so that a message's
     // delivery count needs no locking.
-    const int threads = m_options.fanout > 0 ? 1 : qMin(m_options.threads, m_options.pairs);
+    const int senders = m_options.senders();
+    const int threads = senders == 0 ? 0
+        : m_options.fanout > 0       ? 1
+                                     : qMin(m_options.threads, m_options.pairs);
     QList<QList<ChannelSpec>> shares(threads);
-    for (int i = 0; i < m_options.senders(); ++i) {
+    for (int i = 0; i < senders; ++i) {
         ChannelSpec spec;
         spec.index = i;
         spec.senderEmail = m_options.customerEmail(i + 1);
         spec.receiverEmail = m_options.fanout > 0 ? m_options.adminEmail() : spec.senderEmail;
+        spec.pusherChannel = m_options.fanout > 0 ? QByteArrayLiteral("private-fanout")
+                                                  : "private-pair-" + QByteArray::number(i);
         spec.receivers = m_options.receiversPerSender();
         shares[i % threads].append(spec);
     }
+    const int sessions = senders * (1 + m_options.receiversPerSender());
     err() << "dpichat-bench: " << describeModel(m_options) << "\n"
-          << "dpichat-bench: logging in "
-          << m_options.senders() * (1 + m_options.receiversPerSender()) << " sessions on "
-          << m_options.url.toString() << " ...\n";
+          << "dpichat-bench: setting up " << sessions << " sessions"
+          << (m_options.idleConnections > 0
+                     ? QStringLiteral(" and %1 idle sessions").arg(m_options.idleConnections)
+                     : QString())
+          << " on " << m_options.url.toString() << " ...\n";
     err().flush();
     m_setupStartNs = nowNs();
-    for (int t = 0; t < threads; ++t) {
+    const auto addWorker = [this](Worker *worker, const QString &name) {
         auto *thread = new QThread(this);
-        thread->setObjectName(QStringLiteral("bench-worker-%1").arg(t));
-        auto *worker = new Worker(m_options, shares[t], m_nonce, m_tokens);
+        thread->setObjectName(name);
         worker->moveToThread(thread);
         connect(thread, &QThread::started, worker, &Worker::setUp);
         connect(worker, &Worker::setUpFinished, this, &Controller::onSetUpFinished);
         connect(worker, &Worker::loadFinished, this, &Controller::onLoadFinished);
         m_threads.append(thread);
         m_workers.append(worker);
+    };
+    for (int t = 0; t < threads; ++t) {
+        addWorker(new Worker(m_options, shares[t], 0, m_nonce, m_tokens),
+            QStringLiteral("bench-worker-%1").arg(t));
+    }
+    m_loadWorkers = threads;
+    if (m_options.idleConnections > 0) {
+        addWorker(new Worker(m_options, {}, m_options.idleConnections, m_nonce, m_tokens),
+            QStringLiteral("bench-idle"));
     }
     for (QThread *thread : std::as_const(m_threads))
         thread->start();
@@ -94,15 +111,31 @@ void Controller::onSetUpFinished(bool ok, const QString &error)
 
     const qint64 now = nowNs();
     m_run.setupS = double(now - m_setupStartNs) / 1e9;
+    m_run.established = CpuSample::take(m_options.serverPid);
+    if (m_options.mode == LoadMode::Idle) {
+        err() << "dpichat-bench: " << m_options.idleConnections << " idle sessions ready in "
+              << QString::number(m_run.setupS, 'f', 1) << " s; holding " << m_options.idleHoldS
+              << " s\n";
+        err().flush();
+        QTimer::singleShot(std::chrono::milliseconds(qint64(m_options.idleHoldS * 1000)), this, [this] {
+            m_run.held = CpuSample::take(m_options.serverPid);
+            m_run.start = m_run.established;
+            m_run.end = m_run.held;
+            m_run.measuredS = double(m_run.held.atNs - m_run.established.atNs) / 1e9;
+            finish();
+        });
+        return;
+    }
     const qint64 startNs = now + kStartMarginNs;
     const qint64 measureStartNs = startNs + qint64(m_options.warmupS * 1e9);
     const qint64 measureEndNs = measureStartNs + qint64(m_options.durationS * 1e9);
     m_run.measuredS = double(measureEndNs - measureStartNs) / 1e9;
-    err() << "dpichat-bench: " << m_options.senders() * (1 + m_options.receiversPerSender())
-          << " sessions ready in " << QString::number(m_run.setupS, 'f', 1) << " s; running "
-          << m_options.warmupS << " s warmup + " << m_options.durationS << " s measured\n";
+    err() << "dpichat-bench: all sessions ready in " << QString::number(m_run.setupS, 'f', 1)
+          << " s; running " << m_options.warmupS << " s warmup + " << m_options.durationS
+          << " s measured\n";
     err().flush();
-    for (Worker *w : std::as_const(m_workers)) {
+    for (int i = 0; i < m_loadWorkers; ++i) {
+        Worker *w = m_workers[i];
         QMetaObject::invokeMethod(
             w,
             [w, startNs, measureStartNs, measureEndNs] {
@@ -121,10 +154,15 @@ void Controller::onSetUpFinished(bool ok, const QString &error)
 
 void Controller::onLoadFinished()
 {
-    if (m_failed || ++m_loaded < m_workers.size())
+    if (m_failed || ++m_loaded < m_loadWorkers)
         return;
     if (m_run.end.atNs == 0) // finished before the end sample fired (cannot, but be safe)
         m_run.end = CpuSample::take(m_options.serverPid);
+    finish();
+}
+
+void Controller::finish()
+{
     stopWorkers();
     Stats &total = m_total;
     saveTokens();

@@ -13,9 +13,11 @@ namespace bench {
 
 class Worker;
 
-/// Runs one benchmark: splits the channels over the worker threads, waits until every
-/// session is logged in, starts the load at one instant everywhere, samples CPU at the
-/// edges of the measured interval, then merges, prints and writes the results.
+/// Runs one benchmark: splits the channels over the worker threads (idle sessions get a
+/// thread of their own, so that the load's event loops never poll their sockets), waits
+/// until every session is set up, starts the load at one instant everywhere, samples CPU at
+/// the edges of the measured interval, then merges, prints and writes the results. In idle
+/// mode it samples the server's RSS before any session and once all are established.
 class Controller : public QObject {
     Q_OBJECT
 public:
@@ -32,6 +34,7 @@ Q_SIGNALS:
 private:
     void onSetUpFinished(bool ok, const QString &error);
     void onLoadFinished();
+    void finish();
     void stopWorkers();
     void loadTokens();
     void saveTokens();
@@ -42,6 +45,7 @@ private:
     QHash<QString, QString> m_tokens;
     QList<QThread *> m_threads;
     QList<Worker *> m_workers;
+    int m_loadWorkers = 0; ///< The first this many workers carry the load; then the idle one.
     int m_setUp = 0;
     int m_loaded = 0;
     bool m_failed = false;

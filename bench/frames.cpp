@@ -121,6 +121,34 @@ ScannedFrame scanFrame(QByteArrayView utf8)
     return f;
 }
 
+void appendPusherClientEvent(QByteArray &out, QByteArrayView channel, qint64 seq,
+    QByteArrayView prefix, qint64 sentNs, QByteArrayView text)
+{
+    out.append("{\"event\":\"client-msg\",\"channel\":\"");
+    out.append(channel);
+    out.append("\",\"data\":{\"clientId\":\"");
+    out.append(prefix);
+    appendInt(out, seq);
+    out.append("\",\"sentNs\":");
+    appendInt(out, sentNs);
+    out.append(",\"text\":\"");
+    out.append(text);
+    out.append("\"}}");
+}
+
+PusherFrame scanPusherFrame(QByteArrayView utf8)
+{
+    PusherFrame f;
+    f.event = stringAt(utf8, valueAfter(utf8, "\"event\":"));
+    if (f.event == "client-msg") {
+        f.clientId = stringAt(utf8, valueAfter(utf8, "\"clientId\":"));
+    } else if (f.event == "pusher:error") {
+        const qsizetype at = valueAfter(utf8, "\"code\":");
+        f.errorCode = at < 0 ? -1 : parseInt(utf8, at);
+    }
+    return f;
+}
+
 bool parseClientId(QByteArrayView clientId, QByteArrayView nonce, int &channel, qint64 &seq)
 {
     if (!clientId.startsWith(nonce) || clientId.size() <= nonce.size()

@@ -38,6 +38,21 @@ struct ScannedFrame {
 /// a pattern like `"type":"` only ever matches a key. Message and User carry no `type` key.
 ScannedFrame scanFrame(QByteArrayView utf8);
 
+/// Pusher: appends the client event that sends message `seq` on `channel`:
+/// `{"event":"client-msg","channel":C,"data":{"clientId":"<prefix><seq>","sentNs":N,"text":T}}`.
+void appendPusherClientEvent(QByteArray &out, QByteArrayView channel, qint64 seq,
+    QByteArrayView prefix, qint64 sentNs, QByteArrayView text);
+
+/// What the scan found in one Pusher frame.
+struct PusherFrame {
+    QByteArrayView event; ///< Empty when absent.
+    QByteArrayView clientId; ///< `client-msg` events only.
+    qint64 errorCode = -1; ///< `pusher:error`: data.code when present.
+};
+
+/// The Pusher counterpart of scanFrame(): `event`, and the clientId of our client events.
+PusherFrame scanPusherFrame(QByteArrayView utf8);
+
 /// Splits a clientId made with clientIdPrefix() back into channel and sequence number.
 /// False when it does not carry this run's nonce.
 bool parseClientId(QByteArrayView clientId, QByteArrayView nonce, int &channel, qint64 &seq);

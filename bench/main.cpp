@@ -5,9 +5,26 @@
 #include <QTextStream>
 
 #include <cstdio>
+#include <sys/resource.h>
+
+namespace {
+
+// Idle mode opens thousands of sockets: take the hard limit of open files, not the soft one.
+void raiseOpenFileLimit()
+{
+    rlimit limit {};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
+            std::perror("dpichat-bench: setrlimit(RLIMIT_NOFILE)");
+    }
+}
+
+} // namespace
 
 int main(int argc, char *argv[])
 {
+    raiseOpenFileLimit();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("dpichat-bench"));
     QCoreApplication::setApplicationVersion(QStringLiteral(DPICHAT_VERSION));

@@ -14,12 +14,19 @@ QString BenchOptions::adminEmail() const
     return QStringLiteral("%1-admin@%2").arg(usersPrefix, emailDomain);
 }
 
+QString BenchOptions::idleEmail(int j) const
+{
+    return QStringLiteral("%1-i%2@%3").arg(usersPrefix).arg(j).arg(emailDomain);
+}
+
 namespace {
 
 QString describe()
 {
     return QStringLiteral(
-        "Load generator for dpichat-server (PROTOCOL.md version 1).\n\n"
+        "Load generator for dpichat-server (PROTOCOL.md version 1) and, with --protocol\n"
+        "pusher, for a Pusher Channels server such as soketi (client events on private\n"
+        "channels private-pair-<i>; the window is released on delivery, there is no ack).\n\n"
         "Pairs topology (default): pair i is customer user <prefix>-c<i>, logged in twice.\n"
         "Session A sends into the user's own thread; the server pushes each message to every\n"
         "other session of the owner and to every admin session, and no admin is connected,\n"
@@ -30,7 +37,11 @@ QString describe()
         "Full mode: --window messages in flight per sender (a message leaves the window when\n"
         "its 'sent' reply and all its pushes have arrived); reports delivered msg/s.\n"
         "Lost, duplicated and out-of-order deliveries are counted per receiving session from\n"
-        "the sequence number carried in each clientId.");
+        "the sequence number carried in each clientId.\n"
+        "Idle mode (--mode idle --connections N): N sessions log in (DPI Chat: token logins\n"
+        "spread over --idle-users users <prefix>-i<j>) or subscribe to a channel of their own\n"
+        "(Pusher), then stay silent; reports the server's RSS per connection (--server-pid).\n"
+        "--idle-connections N keeps N such sessions open beside a light or full load.");
 }
 
 bool positive(const QString &text, double &out, bool allowZero = false)
@@ -57,8 +68,26 @@ std::variant<BenchOptions, QString> parseOptions(const QStringList &arguments, b
         p.addOption(option);
         return option;
     };
-    const auto mode
-        = opt(QStringLiteral("mode"), QStringLiteral("light or full."), QStringLiteral("mode"));
+    const auto mode = opt(
+        QStringLiteral("mode"), QStringLiteral("light, full or idle."), QStringLiteral("mode"));
+    const auto protocol = opt(QStringLiteral("protocol"),
+        QStringLiteral("dpichat (default) or pusher."), QStringLiteral("name"));
+    const auto connections = opt(QStringLiteral("connections"),
+        QStringLiteral("Idle mode: sessions to open (10000)."), QStringLiteral("n"));
+    const auto idleConnections = opt(QStringLiteral("idle-connections"),
+        QStringLiteral("Light and full mode: idle sessions open beside the load (0)."),
+        QStringLiteral("n"));
+    const auto idleUsers = opt(QStringLiteral("idle-users"),
+        QStringLiteral("DPI Chat: users <prefix>-i1..M owning the idle sessions (100)."),
+        QStringLiteral("m"));
+    const auto idleHold = opt(QStringLiteral("idle-hold"),
+        QStringLiteral("Idle mode: seconds to hold before sampling RSS (3)."), QStringLiteral("s"));
+    const auto connectConcurrency = opt(QStringLiteral("connect-concurrency"),
+        QStringLiteral("Idle sessions being set up at once (64)."), QStringLiteral("n"));
+    const auto appKey = opt(
+        QStringLiteral("app-key"), QStringLiteral("Pusher app key (app-key)."), QStringLiteral("k"));
+    const auto appSecret = opt(QStringLiteral("app-secret"),
+        QStringLiteral("Pusher app secret (app-secret)."), QStringLiteral("s"));
     const auto url = opt(QStringLiteral("url"), QStringLiteral("Server URL (ws:// or wss://)."),
         QStringLiteral("url"));
     const auto receiverUrl = opt(QStringLiteral("receiver-url"),
@@ -118,8 +147,19 @@ std::variant<BenchOptions, QString> parseOptions(const QStringList &arguments, b
             o.mode = LoadMode::Light;
         else if (m == u"full")
             o.mode = LoadMode::Full;
+        else if (m == u"idle")
+            o.mode = LoadMode::Idle;
         else
-            return QStringLiteral("--mode must be light or full");
+            return QStringLiteral("--mode must be light, full or idle");
+    }
+    if (p.isSet(protocol)) {
+        const QString name = p.value(protocol);
+        if (name == u"dpichat")
+            o.protocol = Protocol::DpiChat;
+        else if (name == u"pusher")
+            o.protocol = Protocol::Pusher;
+        else
+            return QStringLiteral("--protocol must be dpichat or pusher");
     }
     if (p.isSet(client)) {
         const QString c = p.value(client);
@@ -165,6 +205,24 @@ std::variant<BenchOptions, QString> parseOptions(const QStringList &arguments, b
         return QStringLiteral("--threads must be from 1 to 64");
     if (!intOpt(logins, o.loginConcurrency, 1, 1000))
         return QStringLiteral("--login-concurrency must be a positive integer");
+    if (o.mode == LoadMode::Idle) {
+        o.idleConnections = 10000;
+        if (!intOpt(connections, o.idleConnections, 1, 1000000))
+            return QStringLiteral("--connections must be a positive integer");
+        if (p.isSet(idleConnections))
+            return QStringLiteral("--idle-connections is for light and full mode; use --connections");
+    } else {
+        if (p.isSet(connections))
+            return QStringLiteral("--connections is for idle mode; use --idle-connections");
+        if (!intOpt(idleConnections, o.idleConnections, 0, 1000000))
+            return QStringLiteral("--idle-connections must be a non-negative integer");
+    }
+    if (!intOpt(idleUsers, o.idleUsers, 1, 1000000))
+        return QStringLiteral("--idle-users must be a positive integer");
+    if (!intOpt(connectConcurrency, o.connectConcurrency, 1, 100000))
+        return QStringLiteral("--connect-concurrency must be a positive integer");
+    if (p.isSet(idleHold) && !positive(p.value(idleHold), o.idleHoldS, true))
+        return QStringLiteral("--idle-hold must be a non-negative number");
     if (p.isSet(duration) && !positive(p.value(duration), o.durationS))
         return QStringLiteral("--duration must be a positive number");
     if (p.isSet(warmup) && !positive(p.value(warmup), o.warmupS, true))
@@ -185,6 +243,12 @@ std::variant<BenchOptions, QString> parseOptions(const QStringList &arguments, b
         o.emailDomain = p.value(domain);
     if (p.isSet(password))
         o.password = p.value(password);
+    if (p.isSet(appKey))
+        o.appKey = p.value(appKey);
+    if (p.isSet(appSecret))
+        o.appSecret = p.value(appSecret);
+    if (o.protocol == Protocol::Pusher && !o.receiverUrl.isEmpty())
+        return QStringLiteral("--receiver-url is for DPI Chat instances on one database");
     o.jsonFile = p.value(json);
     o.tokensFile = p.value(tokens);
     o.label = p.value(label);

@@ -13,12 +13,21 @@ namespace bench {
 enum class LoadMode {
     Light, ///< Each sender at a fixed rate (open loop); measures latency.
     Full, ///< A window of messages in flight per sender; measures throughput.
+    Idle, ///< Only idle connections: measures the server's memory per connection.
+};
+
+/// The wire protocol the driver speaks.
+enum class Protocol {
+    DpiChat, ///< PROTOCOL.md version 1: every message persisted, `sent` after commit.
+    Pusher, ///< Pusher Channels protocol 7 (soketi): client events on private channels.
 };
 
 /// Everything the command line sets. Users are named `<prefix>-c<i>@<domain>` (customers,
-/// i from 1) and `<prefix>-admin@<domain>` (the fan-out admin); run-server-bench creates them.
+/// i from 1), `<prefix>-i<j>@<domain>` (owners of idle sessions, j from 1) and
+/// `<prefix>-admin@<domain>` (the fan-out admin); the bench scripts create them.
 struct BenchOptions {
     LoadMode mode = LoadMode::Light;
+    Protocol protocol = Protocol::DpiChat;
     ClientKind client = ClientKind::Lean;
     QUrl url = QUrl(QStringLiteral("ws://127.0.0.1:8787/"));
     /// Empty: receivers use `url` too. Otherwise another instance on the same database, so
@@ -34,6 +43,14 @@ struct BenchOptions {
     int textBytes = 64;
     int threads = 1;
     int loginConcurrency = 4;
+    /// Idle sessions: opened and logged in (or subscribed), then silent. The whole load in
+    /// idle mode, or beside the pairs in light and full mode.
+    int idleConnections = 0;
+    int idleUsers = 100; ///< DPI Chat: idle sessions are spread over this many users.
+    double idleHoldS = 3; ///< Idle mode: seconds between "all established" and the RSS sample.
+    int connectConcurrency = 64; ///< Idle sessions being set up at once.
+    QString appKey = QStringLiteral("app-key"); ///< Pusher application key.
+    QString appSecret = QStringLiteral("app-secret"); ///< Pusher secret, to sign subscriptions.
     QString usersPrefix = QStringLiteral("bench");
     QString emailDomain = QStringLiteral("bench.invalid");
     QString password = QStringLiteral("bench-password-1");
@@ -44,7 +61,8 @@ struct BenchOptions {
 
     QString customerEmail(int i) const;
     QString adminEmail() const;
-    int senders() const { return fanout > 0 ? 1 : pairs; }
+    QString idleEmail(int j) const;
+    int senders() const { return mode == LoadMode::Idle ? 0 : fanout > 0 ? 1 : pairs; }
     int receiversPerSender() const { return fanout > 0 ? fanout : 1; }
 };
 

@@ -92,6 +92,7 @@ CpuSample CpuSample::take(qint64 serverPid)
         s.serverCpuS = processCpuSeconds(serverPid);
         s.serverRssKb = processRssKb(serverPid);
     }
+    s.driverRssKb = processRssKb(getpid());
     return s;
 }
 
@@ -127,8 +128,38 @@ QJsonObject Percentiles::toJson() const
         { QStringLiteral("mean"), mean } };
 }
 
-QString describeModel(const BenchOptions &o)
+namespace {
+
+QString idleModel(const BenchOptions &o)
 {
+    if (o.protocol == Protocol::Pusher) {
+        return QStringLiteral("%1 idle sessions, each subscribed to a private channel of its own "
+                              "(private-idle-<j>), then silent")
+            .arg(o.idleConnections);
+    }
+    return QStringLiteral("%1 idle sessions: token logins spread over %2 users %3 (the first "
+                          "session of each logs in with the password), then silent")
+        .arg(o.idleConnections)
+        .arg(qMin(o.idleUsers, o.idleConnections))
+        .arg(QStringLiteral("%1-i<j>@%2").arg(o.usersPrefix, o.emailDomain));
+}
+
+QString loadModel(const BenchOptions &o)
+{
+    if (o.protocol == Protocol::Pusher) {
+        if (o.fanout > 0) {
+            return QStringLiteral("fan-out (Pusher): one session sends client events on "
+                                  "private-fanout; %1 other subscribers receive each one (%1 "
+                                  "deliveries per message; the server does not echo to the "
+                                  "sender); nothing stored, no acknowledgement")
+                .arg(o.fanout);
+        }
+        return QStringLiteral("%1 pairs (Pusher): pair i = two sessions subscribed to "
+                              "private-pair-<i>; A sends client events, B receives them (the "
+                              "server does not echo to the sender), so 1 delivery per message; "
+                              "nothing stored, no acknowledgement")
+            .arg(o.pairs);
+    }
     if (o.fanout > 0) {
         return QStringLiteral("fan-out: customer %1 sends into its thread; %2 sessions of "
                               "admin %3 receive every message (%2 deliveries per message)")
@@ -144,6 +175,44 @@ QString describeModel(const BenchOptions &o)
         .arg(QStringLiteral("%1-c<i>@%2").arg(o.usersPrefix, o.emailDomain));
 }
 
+QString modeName(LoadMode mode)
+{
+    switch (mode) {
+    case LoadMode::Light:
+        return QStringLiteral("light");
+    case LoadMode::Full:
+        return QStringLiteral("full");
+    case LoadMode::Idle:
+        break;
+    }
+    return QStringLiteral("idle");
+}
+
+QString protocolName(Protocol protocol)
+{
+    return protocol == Protocol::Pusher ? QStringLiteral("pusher") : QStringLiteral("dpichat");
+}
+
+// Server RSS growth per idle session, KiB; -1 when unknown.
+double rssPerSessionKib(const RunInfo &run, const CpuSample &after)
+{
+    const int n = run.options.idleConnections;
+    if (n <= 0 || run.beforeSetup.serverRssKb < 0 || after.serverRssKb < 0)
+        return -1;
+    return double(after.serverRssKb - run.beforeSetup.serverRssKb) / n;
+}
+
+} // namespace
+
+QString describeModel(const BenchOptions &o)
+{
+    if (o.mode == LoadMode::Idle)
+        return idleModel(o);
+    if (o.idleConnections > 0)
+        return loadModel(o) + QStringLiteral("; beside them ") + idleModel(o);
+    return loadModel(o);
+}
+
 bool integrityOk(const Stats &s)
 {
     return s.lost == 0 && s.duplicated == 0 && s.outOfOrder == 0 && s.idOrderViolations == 0
@@ -155,17 +224,42 @@ void printReport(QTextStream &out, const RunInfo &run, const Stats &s, const Per
 {
     const BenchOptions &o = run.options;
     const bool light = o.mode == LoadMode::Light;
-    out << "== dpichat-bench " << (light ? "light" : "full") << " load"
+    out << "== dpichat-bench " << modeName(o.mode) << " load, " << protocolName(o.protocol)
         << (o.label.isEmpty() ? QString() : QStringLiteral(" [%1]").arg(o.label)) << " ==\n";
     out << "model:   " << describeModel(o) << "\n";
+    if (o.idleConnections > 0) {
+        const CpuSample &after = o.mode == LoadMode::Idle ? run.held : run.established;
+        out << "idle:    " << o.idleConnections << " sessions set up in " << fixed(run.setupS, 1)
+            << " s";
+        if (after.serverRssKb >= 0) {
+            out << "; server RSS " << fixed(run.beforeSetup.serverRssKb / 1024.0, 1)
+                << " MiB before, " << fixed(after.serverRssKb / 1024.0, 1) << " MiB with them"
+                << (o.mode == LoadMode::Idle
+                           ? QStringLiteral(" (after %1 s)").arg(fixed(o.idleHoldS, 0))
+                           : QString())
+                << " = " << fixed(rssPerSessionKib(run, after), 2) << " KiB per session";
+        }
+        out << "; driver RSS " << fixed(after.driverRssKb / 1024.0, 1) << " MiB\n";
+    }
+    if (o.mode == LoadMode::Idle) {
+        out << "counts:  disconnects " << s.disconnects << "\n";
+        for (const QString &p : s.problems)
+            out << "problem: " << p << "\n";
+        out << "result:  " << (integrityOk(s) ? "OK (every session stayed open)" : "FAILED")
+            << "\n";
+        out.flush();
+        return;
+    }
     out << "load:    ";
     if (light) {
         out << "open loop, " << fixed(o.rate, 1)
             << " msg/s per sender = " << fixed(o.rate * o.senders(), 0) << " msg/s offered";
     } else {
         out << "window of " << o.window << " in flight per sender, " << o.senders()
-            << " senders (a message is in flight until its 'sent' reply and every push of it "
-               "have arrived)";
+            << (o.protocol == Protocol::Pusher
+                       ? " senders (a message is in flight until every receiver has it)"
+                       : " senders (a message is in flight until its 'sent' reply and every "
+                         "push of it have arrived)");
     }
     out << "; text " << o.textBytes << " B; warmup " << fixed(o.warmupS, 1) << " s, measured "
         << fixed(run.measuredS, 1) << " s; driver threads " << (o.fanout > 0 ? 1 : o.threads)
@@ -185,7 +279,8 @@ void printReport(QTextStream &out, const RunInfo &run, const Stats &s, const Per
             << " ms  (n=" << p.n << ")\n";
     };
     line("latency send->push: ", d);
-    line("latency send->sent: ", a);
+    if (o.protocol == Protocol::DpiChat)
+        line("latency send->sent: ", a);
     const double wall = double(run.end.atNs - run.start.atNs) / 1e9;
     const double user = run.end.driverUserS - run.start.driverUserS;
     const double sys = run.end.driverSysS - run.start.driverSysS;
@@ -242,12 +337,15 @@ QJsonObject reportJson(
     QJsonObject json {
         { QStringLiteral("tool"), QStringLiteral("dpichat-bench") },
         { QStringLiteral("label"), o.label },
-        { QStringLiteral("mode"),
-            o.mode == LoadMode::Light ? QStringLiteral("light") : QStringLiteral("full") },
+        { QStringLiteral("mode"), modeName(o.mode) },
+        { QStringLiteral("protocol"), protocolName(o.protocol) },
+        { QStringLiteral("idleConnections"), o.idleConnections },
         { QStringLiteral("topology"),
-            o.fanout > 0 ? QStringLiteral("fanout") : QStringLiteral("pairs") },
+            o.mode == LoadMode::Idle ? QStringLiteral("idle")
+                : o.fanout > 0       ? QStringLiteral("fanout")
+                                     : QStringLiteral("pairs") },
         { QStringLiteral("model"), describeModel(o) },
-        { QStringLiteral("pairs"), o.fanout > 0 ? 0 : o.pairs },
+        { QStringLiteral("pairs"), o.fanout > 0 || o.mode == LoadMode::Idle ? 0 : o.pairs },
         { QStringLiteral("fanout"), o.fanout },
         { QStringLiteral("ratePerSender"), o.rate },
         { QStringLiteral("window"), o.window },
@@ -277,6 +375,19 @@ QJsonObject reportJson(
         { QStringLiteral("problems"), QJsonArray::fromStringList(s.problems) },
         { QStringLiteral("ok"), integrityOk(s) },
     };
+    if (o.idleConnections > 0) {
+        const CpuSample &after = o.mode == LoadMode::Idle ? run.held : run.established;
+        json.insert(QStringLiteral("idle"),
+            QJsonObject { { QStringLiteral("connections"), o.idleConnections },
+                { QStringLiteral("users"),
+                    o.protocol == Protocol::DpiChat ? qMin(o.idleUsers, o.idleConnections) : 0 },
+                { QStringLiteral("setupS"), run.setupS },
+                { QStringLiteral("holdS"), o.mode == LoadMode::Idle ? o.idleHoldS : 0.0 },
+                { QStringLiteral("serverRssBeforeKb"), run.beforeSetup.serverRssKb },
+                { QStringLiteral("serverRssAfterKb"), after.serverRssKb },
+                { QStringLiteral("serverRssPerConnectionKib"), rssPerSessionKib(run, after) },
+                { QStringLiteral("driverRssKb"), after.driverRssKb } });
+    }
     if (o.serverPid > 0 && run.start.serverCpuS >= 0 && run.end.serverCpuS >= 0) {
         const double cpu = run.end.serverCpuS - run.start.serverCpuS;
         json.insert(QStringLiteral("server"),

@@ -17,6 +17,7 @@ struct CpuSample {
     double driverSysS = 0;
     double serverCpuS = -1; ///< -1: unknown.
     qint64 serverRssKb = -1;
+    qint64 driverRssKb = -1;
 
     static CpuSample take(qint64 serverPid);
 };
@@ -37,6 +38,9 @@ struct RunInfo {
     QByteArray nonce;
     double setupS = 0;
     double measuredS = 0;
+    CpuSample beforeSetup; ///< Before the first session opened.
+    CpuSample established; ///< Once every session (idle ones included) was set up.
+    CpuSample held; ///< Idle mode: options.idleHoldS after `established`.
     CpuSample start;
     CpuSample end;
 };

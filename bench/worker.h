@@ -1,6 +1,8 @@
 #pragma once
 
 #include "options.h"
+#include "protocol.h"
+#include "sessionstate.h"
 #include "stats.h"
 
 #include <QByteArray>
@@ -15,28 +17,21 @@ class QTimer;
 
 namespace bench {
 
-class Connection;
-
-/// One sender and its receiving sessions: a pair (B receives A's messages) or the fan-out
-/// (K admin sessions receive the one customer's messages).
-struct ChannelSpec {
-    int index = 0; ///< Global, also the channel number in every clientId.
-    QString senderEmail;
-    QString receiverEmail;
-    int receivers = 1;
-};
-
-/// Drives a share of the channels on its own thread: logs their sessions in, then sends
-/// and checks every delivery. Lives in a QThread; the Controller talks to it through
+/// Drives a share of the channels on its own thread: sets their sessions up, then sends
+/// and checks every delivery. A worker may instead (or also) hold idle sessions, which are
+/// set up and then left silent. Lives in a QThread; the Controller talks to it through
 /// queued calls.
 class Worker : public QObject {
     Q_OBJECT
 public:
-    Worker(const BenchOptions &options, QList<ChannelSpec> channels, QByteArray nonce,
-        QHash<QString, QString> tokens);
+    /// `idleSessions` idle sessions: DPI Chat session j logs in as options.idleEmail(j %
+    /// idleUsers + 1), Pusher session j subscribes to `private-idle-<j>`.
+    Worker(const BenchOptions &options, QList<ChannelSpec> channels, int idleSessions,
+        QByteArray nonce, QHash<QString, QString> tokens);
     ~Worker() override;
 
-    /// Connect and log in every session (password once per user, then the token).
+    /// Connect and set up every session (DPI Chat: the password once per user, then the
+    /// token; Pusher: subscribe).
     void setUp();
     /// Sending starts at `startNs`; counts and latencies cover [measureStartNs, measureEndNs);
     /// sending stops at measureEndNs, then stragglers get options.drainS seconds.
@@ -46,52 +41,25 @@ public:
 
     Stats takeStats() { return std::move(m_stats); }
     QHash<QString, QString> tokens() const { return m_tokens; }
-    QString setupError() const { return m_setupError; }
 
 Q_SIGNALS:
     void setUpFinished(bool ok, const QString &error);
     void loadFinished();
 
 private:
-    struct Channel;
-    enum class Stage { Connecting, LoggingIn, FetchingThreads, Ready, Closed };
-    struct Session {
-        Channel *channel = nullptr;
-        int receiverIndex = -1; ///< -1: the sender.
-        QString email;
-        Stage stage = Stage::Connecting;
-        bool usedToken = false;
-        std::unique_ptr<Connection> connection;
-        qint64 userId = 0;
-        // Receiving side: which sequence numbers arrived, the highest one, the last id.
-        std::vector<quint8> seen;
-        qint64 maxSeq = -1;
-        qint64 lastMessageId = 0;
-    };
-    struct Channel {
-        ChannelSpec spec;
-        QByteArray prefix;
-        qint64 thread = 0;
-        std::unique_ptr<Session> sender;
-        std::vector<std::unique_ptr<Session>> receivers;
-        int setupStep = 0; ///< 0: the sender, i > 0: receiver i - 1.
-        std::vector<qint64> sendNs;
-        std::vector<quint8> state; ///< 0 waiting, 1 acked, 2 rejected.
-        std::vector<quint32> deliveries;
-        qint64 nextSeq = 0;
-        int inFlight = 0;
-        qint64 nextDueNs = 0;
-    };
-
+    // Setup (workersetup.cpp)
     void startNextSetups();
+    bool startNextIdleSetup();
     void openSession(Session &session);
-    void sendLogin(Session &session);
     void onText(Session &session, QByteArrayView utf8);
-    void onSetupFrame(Session &session, QByteArrayView utf8);
+    void onSetupOutcome(Session &session, const SetupOutcome &outcome);
     void onSessionReady(Session &session);
     void onClosed(Session &session, const QString &reason);
     void failSetup(const QString &reason);
+    void checkSetupDone();
 
+    // Load (worker.cpp)
+    void onLoadFrame(Session &session, QByteArrayView utf8);
     void onMessagePush(Session &session, QByteArrayView clientId, qint64 messageId, qint64 now);
     void onAck(Channel &channel, qint64 seq, qint64 now);
     void onReject(Channel &channel, qint64 seq, const QString &code);
@@ -107,12 +75,18 @@ private:
     const QByteArray m_nonce;
     const QByteArray m_text;
     QHash<QString, QString> m_tokens;
+    const std::unique_ptr<ProtocolDriver> m_protocol;
     std::vector<std::unique_ptr<Channel>> m_channels;
+    std::vector<std::unique_ptr<Session>> m_idle;
     qsizetype m_nextSetup = 0;
     int m_setupsRunning = 0;
     int m_channelsReady = 0;
+    qsizetype m_nextIdle = 0;
+    int m_idleRunning = 0;
+    int m_idleReady = 0;
+    int m_idleFirstPhase = 0; ///< Idle sessions that must be ready before the rest start.
     bool m_setupFailed = false;
-    QString m_setupError;
+    bool m_setupDone = false;
 
     QByteArray m_frame;
     qint64 m_measureStartNs = 0;

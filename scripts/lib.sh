@@ -34,6 +34,8 @@ build() {
   if [ ! -f "$BUILD_DIR/build.ninja" ]; then
     log "configuring in $BUILD_DIR"
     cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${DPICHAT_BUILD_TYPE:-RelWithDebInfo}" "$@"
+  elif [ $# -gt 0 ]; then
+    cmake "$BUILD_DIR" "$@" >/dev/null   # an existing build takes the options asked for now
   fi
   log "building"
   cmake --build "$BUILD_DIR" -- -j"$(nproc)"

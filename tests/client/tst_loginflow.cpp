@@ -134,6 +134,7 @@ void TestLoginFlow::refusedProtocolIsExplained()
     QVERIFY(future.listen(QHostAddress::LocalHost));
     connect(&future, &QWebSocketServer::newConnection, this, [&future] {
         QWebSocket *socket = future.nextPendingConnection();
+        socket->setParent(&future); // the server's sockets go with it
         connect(socket, &QWebSocket::textMessageReceived, socket, [socket](const QString &) {
             socket->sendTextMessage(QStringLiteral(
                 R"({"type":"error","re":1,"code":"unsupported_protocol","message":"protocol 2 only"})"));

@@ -28,6 +28,11 @@ def server_cpu_percent(run):
     return 100.0 * cpu / wall if cpu is not None and wall else None
 
 
+def driver_cpu_percent(run):
+    cpu, wall = get(run, "driver", "cpuS"), get(run, "driver", "wallS")
+    return 100.0 * cpu / wall if cpu is not None and wall else None
+
+
 def rows_for(meta):
     """(key, load, label, unit, metric, higher is better)"""
     light_total = meta["pairs"] * meta["lightRate"]
@@ -56,16 +61,24 @@ def rows_for(meta):
         ("full.percpu", "full", "full speed: delivered per server CPU-second", "msg",
          lambda r: get(r, "server", "deliveredPerCpuS"), True),
         ("full.cpu", "full", "full speed: server CPU", "% of a core", server_cpu_percent, None),
+        ("full.drvcpu", "full", "full speed: driver CPU", "% of a core", driver_cpu_percent,
+         None),
         ("fanout.p50", "fanout", f"fan-out 1->{fan} at {meta['fanoutRate']} msg/s: p50", "ms",
          lambda r: get(r, "latencyMs", "sendToPush", "p50"), False),
         ("fanout.p99", "fanout", f"fan-out 1->{fan} at {meta['fanoutRate']} msg/s: p99", "ms",
          lambda r: get(r, "latencyMs", "sendToPush", "p99"), False),
         ("fanoutfull.rate", "fanout-full", f"fan-out 1->{fan} full speed: deliveries", "msg/s",
          lambda r: get(r, "throughput", "deliveredPerS"), True),
+        ("fanoutfull.cpu", "fanout-full", f"fan-out 1->{fan} full speed: server CPU",
+         "% of a core", server_cpu_percent, None),
+        ("fanoutfull.drvcpu", "fanout-full", f"fan-out 1->{fan} full speed: driver CPU",
+         "% of a core", driver_cpu_percent, None),
         ("fullidle.rate", "full-idle", f"full speed beside {idle:,} idle: delivered", "msg/s",
          lambda r: get(r, "throughput", "deliveredPerS"), True),
         ("fullidle.p99", "full-idle", f"full speed beside {idle:,} idle: p99", "ms",
          lambda r: get(r, "latencyMs", "sendToPush", "p99"), False),
+        ("fullidle.percpu", "full-idle", f"full speed beside {idle:,} idle: per server CPU-s",
+         "msg", lambda r: get(r, "server", "deliveredPerCpuS"), True),
     ]
 
 
@@ -134,8 +147,8 @@ def main():
         change_row["values"][target] = (100.0 * (with_idle / base - 1.0)
                                         if base and with_idle is not None else None)
     if any(v is not None for v in change_row["values"].values()):
-        rows.insert(rows.index(by_key["fullidle.p99"]) + 1 if "fullidle.p99" in by_key
-                    else len(rows), change_row)
+        anchor = by_key.get("fullidle.percpu") or by_key.get("fullidle.p99")
+        rows.insert(rows.index(anchor) + 1 if anchor else len(rows), change_row)
         by_key[change_row["key"]] = change_row
 
     failures = {t: sum(1 for r in runs if r["benchTarget"] == t and not r.get("ok", False))

@@ -115,9 +115,23 @@ int main(int argc, char *argv[])
     }
 
     // Several instances may share one PostgreSQL database: tell the others what happens here.
-    std::unique_ptr<EventBus> bus = store.isPostgres() ? std::make_unique<PgEventBus>(store)
-                                                       : std::make_unique<EventBus>();
+    SqlStore::AppendNotification notifyOthers;
+    std::unique_ptr<EventBus> bus;
+    if (store.isPostgres()) {
+        auto pgBus = std::make_unique<PgEventBus>(store);
+        notifyOthers = pgBus->appendNotification();
+        bus = std::move(pgBus);
+    } else {
+        bus = std::make_unique<EventBus>();
+    }
     Server server(store, config, std::move(bus));
+    // Messages are stored on a thread of their own, through a second connection: the disk
+    // flush of one batch overlaps reading, answering and pushing the next.
+    server.setStorageThreadStore([storeOptions, notifyOthers]() -> std::unique_ptr<Store> {
+        auto writer = std::make_unique<SqlStore>(storeOptions);
+        writer->setAppendNotification(notifyOthers);
+        return writer;
+    });
     if (const auto started = server.start(); const auto *e = std::get_if<ProtocolError>(&started))
         return fail(e->message, 1);
 

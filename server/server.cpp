@@ -55,6 +55,10 @@ Expected<bool> Server::start()
 {
     if (m_setupError)
         return *m_setupError;
+    if (m_storageStore) {
+        if (auto started = m_committer.startStorageThread(m_storageStore); hasError(started))
+            return started;
+    }
     // Listening to the other instances before accepting clients, so none misses a push.
     if (auto joined = m_bus->start(); std::holds_alternative<ProtocolError>(joined))
         return joined;

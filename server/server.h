@@ -28,6 +28,10 @@ public:
            QObject *parent = nullptr);
     ~Server() override;
 
+    /// Before start(): store messages on a thread of their own, through the store that
+    /// `makeStore` makes (a second connection to the same database); see Committer.
+    void setStorageThreadStore(Committer::StoreFactory makeStore) { m_storageStore = std::move(makeStore); }
+
     Expected<bool> start();
     quint16 port() const { return m_listener.port(); }
     /// Stops accepting, commits what is queued and closes every session with 1001.
@@ -57,6 +61,7 @@ private:
     ThreadWatcher m_threadWatcher;
     std::unique_ptr<MetricsServer> m_metricsServer;
     quint16 m_metricsPort = 0;
+    Committer::StoreFactory m_storageStore;
 };
 
 /// Adds the demo accounts (an admin, a customer, a member) when they are missing.

@@ -3,52 +3,130 @@
 #include "logging.h"
 #include "metrics/metrics.h"
 
+#include <QCoreApplication>
 #include <QTimer>
 #include <algorithm>
 
 namespace dpichat::server {
 
+/// Lives on the storage thread and owns the Store it writes through.
+class Committer::Worker : public QObject
+{
+public:
+    std::unique_ptr<Store> store;
+};
+
 Committer::Committer(Store &store, Metrics &metrics, QObject *parent)
     : QObject(parent), m_store(store), m_metrics(metrics)
 {
+    m_thread.setObjectName(QStringLiteral("dpichat-storage"));
+}
+
+Committer::~Committer()
+{
+    if (!m_worker)
+        return;
+    // The store closes on the thread that opened it.
+    QMetaObject::invokeMethod(m_worker.get(), [w = m_worker.get()] { w->store.reset(); },
+                              Qt::BlockingQueuedConnection);
+    m_thread.quit();
+    m_thread.wait();
+}
+
+Expected<bool> Committer::startStorageThread(const StoreFactory &makeStore)
+{
+    if (m_worker)
+        return true;
+    auto worker = std::make_unique<Worker>();
+    worker->store = makeStore();
+    worker->moveToThread(&m_thread);
+    m_thread.start();
+    Expected<bool> opened = true;
+    QMetaObject::invokeMethod(worker.get(), [w = worker.get(), &opened] {
+        opened = w->store->open();
+        if (hasError(opened))
+            w->store.reset();
+    }, Qt::BlockingQueuedConnection);
+    if (hasError(opened)) {
+        m_thread.quit();
+        m_thread.wait();
+        return opened;
+    }
+    m_worker = std::move(worker);
+    qCInfo(lcStore) << "messages are stored on a thread of their own";
+    return true;
 }
 
 void Committer::submit(const NewMessage &message, Callback done)
 {
     m_pending.append(message);
     m_callbacks.append(std::move(done));
-    if (!m_flushScheduled) {
-        m_flushScheduled = true;
+    if (!m_busy && !m_startScheduled) {
+        m_startScheduled = true;
         // Runs after every frame already read in this turn of the event loop.
-        QTimer::singleShot(0, this, &Committer::flush);
+        QTimer::singleShot(0, this, [this] {
+            m_startScheduled = false;
+            startBatch();
+        });
     }
+}
+
+void Committer::startBatch()
+{
+    if (m_busy || m_pending.isEmpty())
+        return;
+    m_busy = true;
+    const QList<NewMessage> batch = std::exchange(m_pending, {});
+    m_inFlight = std::exchange(m_callbacks, {});
+    if (!m_worker) {
+        finishBatch(m_store.appendMessages(batch));
+        return;
+    }
+    QMetaObject::invokeMethod(m_worker.get(), [this, w = m_worker.get(), batch] {
+        Expected<QList<AppendResult>> stored = w->store->appendMessages(batch);
+        QMetaObject::invokeMethod(this, [this, stored = std::move(stored)] { finishBatch(stored); },
+                                  Qt::QueuedConnection);
+    }, Qt::QueuedConnection);
+}
+
+void Committer::finishBatch(const Expected<QList<AppendResult>> &stored)
+{
+    const QList<Callback> callbacks = std::exchange(m_inFlight, {});
+    m_busy = false;
+    ++m_transactions;
+    if (const auto *error = std::get_if<ProtocolError>(&stored)) {
+        m_metrics.countCommit(false, 0);
+        qCWarning(lcStore) << "a batch of" << callbacks.size() << "messages was not stored:"
+                           << error->message;
+        for (const Callback &done : callbacks)
+            done(ProtocolError{ErrorCode::Internal, QStringLiteral("the message was not stored")});
+    } else {
+        const QList<AppendResult> &results = std::get<QList<AppendResult>>(stored);
+        m_metrics.countCommit(true, std::count_if(results.cbegin(), results.cend(),
+                                                  [](const AppendResult &r) { return r.created; }));
+        for (qsizetype i = 0; i < callbacks.size(); ++i) {
+            if (i < results.size())
+                callbacks[i](results[i]);
+            else
+                callbacks[i](ProtocolError{ErrorCode::Internal,
+                                           QStringLiteral("the message was not stored")});
+        }
+    }
+    // What gathered while this batch was stored goes next, at once.
+    startBatch();
 }
 
 void Committer::flush()
 {
-    m_flushScheduled = false;
-    if (m_pending.isEmpty())
-        return;
-    const QList<NewMessage> batch = std::exchange(m_pending, {});
-    const QList<Callback> callbacks = std::exchange(m_callbacks, {});
-    const auto stored = m_store.appendMessages(batch);
-    ++m_transactions;
-    if (const auto *error = std::get_if<ProtocolError>(&stored)) {
-        m_metrics.countCommit(false, 0);
-        qCWarning(lcStore) << "a batch of" << batch.size() << "messages was not stored:"
-                           << error->message;
-        for (const Callback &done : callbacks)
-            done(ProtocolError{ErrorCode::Internal, QStringLiteral("the message was not stored")});
+    if (!m_worker) {
+        startBatch();
         return;
     }
-    const QList<AppendResult> &results = std::get<QList<AppendResult>>(stored);
-    m_metrics.countCommit(true, std::count_if(results.cbegin(), results.cend(),
-                                              [](const AppendResult &r) { return r.created; }));
-    for (qsizetype i = 0; i < callbacks.size(); ++i) {
-        if (i < results.size())
-            callbacks[i](results[i]);
-        else
-            callbacks[i](ProtocolError{ErrorCode::Internal, QStringLiteral("the message was not stored")});
+    startBatch();
+    while (m_busy) {
+        // Wait for the storage thread to finish what it was given, then take its answer.
+        QMetaObject::invokeMethod(m_worker.get(), [] {}, Qt::BlockingQueuedConnection);
+        QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
     }
 }
 

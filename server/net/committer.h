@@ -3,36 +3,63 @@
 #include "store/store.h"
 
 #include <QObject>
+#include <QThread>
 #include <functional>
+#include <memory>
 
 namespace dpichat::server {
 
 class Metrics;
 
-/// Group commit: sends that arrive in the same turn of the event loop are stored in one
-/// transaction, so one disk flush serves them all; each is acknowledged only after it.
+/// Group commit: sends that arrive while the previous batch is being stored are stored
+/// together in one transaction, so one disk flush serves them all; each is acknowledged only
+/// after it.
+///
+/// By default the batch is stored on the calling thread. With startStorageThread(), batches
+/// are stored on a thread of their own through a second Store (its own connection), so the
+/// disk flush never holds up the event loop that reads, answers and pushes: while one batch
+/// is being flushed, the next one gathers. Either way one batch at a time, in order, and the
+/// callbacks run on the Committer's thread.
 class Committer : public QObject
 {
     Q_OBJECT
 public:
     using Callback = std::function<void(const Expected<AppendResult> &)>;
+    /// Makes the (not yet opened) Store the storage thread writes through.
+    using StoreFactory = std::function<std::unique_ptr<Store>()>;
 
     Committer(Store &store, Metrics &metrics, QObject *parent = nullptr);
+    ~Committer() override;
+
+    /// Opens `makeStore()`'s store on a new storage thread and stores every later batch
+    /// there. Fails (and stays on the calling thread) when that store cannot open.
+    Expected<bool> startStorageThread(const StoreFactory &makeStore);
+    bool hasStorageThread() const { return m_worker != nullptr; }
 
     /// Queues a message; `done` runs after the transaction that stores it (or fails).
     void submit(const NewMessage &message, Callback done);
-    /// Commits everything queued now (also called at shutdown).
+    /// Stores everything queued and waits for it (at shutdown): every callback has run when
+    /// this returns.
     void flush();
 
     qint64 transactions() const { return m_transactions; }
 
 private:
+    class Worker;
+
+    void startBatch();
+    void finishBatch(const Expected<QList<AppendResult>> &stored);
+
     Store &m_store;
     Metrics &m_metrics;
     QList<NewMessage> m_pending;
     QList<Callback> m_callbacks;
-    bool m_flushScheduled = false;
+    QList<Callback> m_inFlight; ///< The callbacks of the batch being stored.
+    bool m_busy = false;        ///< A batch is being stored.
+    bool m_startScheduled = false;
     qint64 m_transactions = 0;
+    QThread m_thread;
+    std::unique_ptr<Worker> m_worker;
 };
 
 } // namespace dpichat::server

@@ -55,7 +55,13 @@ PgEventBus::PgEventBus(SqlStore &store, Timing timing, QObject *parent)
     connect(&m_tick, &QTimer::timeout, this, &PgEventBus::tick);
     // Inside the commit's transaction: other instances hear of exactly what was committed,
     // even if this process dies right after.
-    m_store.setAppendNotification([this](const QList<AppendResult> &results) {
+    m_store.setAppendNotification(appendNotification());
+}
+
+SqlStore::AppendNotification PgEventBus::appendNotification() const
+{
+    // Captures only the instance id (a copy), so another thread's store may call it.
+    return [instance = m_instance](const QList<AppendResult> &results) {
         qint64 first = 0;
         qint64 last = 0;
         for (const AppendResult &r : results) {
@@ -66,10 +72,10 @@ PgEventBus::PgEventBus(SqlStore &store, Timing timing, QObject *parent)
         }
         if (!first)
             return QString();
-        const QJsonObject event{{"i"_L1, m_instance}, {"k"_L1, u"m"_s},
+        const QJsonObject event{{"i"_L1, instance}, {"k"_L1, u"m"_s},
                                 {"lo"_L1, first}, {"hi"_L1, last}};
         return QString::fromUtf8(QJsonDocument(event).toJson(QJsonDocument::Compact));
-    });
+    };
 }
 
 PgEventBus::~PgEventBus()

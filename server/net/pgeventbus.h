@@ -1,6 +1,7 @@
 #pragma once
 
 #include "net/eventbus.h"
+#include "store/sqlstore.h"
 
 #include <QHash>
 #include <QSqlDatabase>
@@ -11,7 +12,6 @@ class QJsonObject;
 
 namespace dpichat::server {
 
-class SqlStore;
 
 /// Fan-out across server instances on one PostgreSQL database.
 ///
@@ -48,6 +48,10 @@ public:
     ~PgEventBus() override;
 
     QString instanceId() const { return m_instance; }
+    /// What a store notifies on SqlStore::kEventChannel in the transaction that appends
+    /// messages; safe to call from any thread. The constructor sets it on `store`; a second
+    /// store writing messages (Committer's storage thread) needs it too.
+    SqlStore::AppendNotification appendNotification() const;
 
     void attach(Router &router, ThreadWatcher &watcher) override;
     Expected<bool> start() override;

@@ -165,6 +165,17 @@ inline qint64 serverPid()
     return 0;
 }
 
+/// The state letter of /proc/PID/stat (R running, S sleeping, T stopped, ...), or 0.
+inline char procState(qint64 pid)
+{
+    QFile f(u"/proc/%1/stat"_s.arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray line = f.readAll();
+    const qsizetype close = line.lastIndexOf(')'); // comm may hold spaces and parentheses
+    return close > 0 && close + 2 < line.size() ? line.at(close + 2) : 0;
+}
+
 /// A field of /proc/PID/status in KiB (VmHWM: peak resident memory), or -1.
 inline qint64 procStatusKiB(qint64 pid, const char *field)
 {

@@ -1,14 +1,18 @@
 // Reconnect storm: 2,000 connected clients are dropped at once (the server is killed and
 // restarted), reconnect with jittered exponential backoff, log in by token and catch up with
-// `sync`; each ends with every message of its thread exactly once. A separate client pings
-// all along. Reported: storm duration, slowest ping, the server's peak memory (VmHWM).
+// `sync`; each ends with every message of its thread exactly once. A probe in a process of its
+// own (chaos_pingprobe) pings all along, so its figures are the server's lateness, not this
+// process's. Reported: storm duration, ping times, the server's peak memory (VmHWM).
 
 #include "chaos.h"
 
 #include <QElapsedTimer>
+#include <QProcess>
 #include <QRandomGenerator>
 #include <QSet>
 #include <sys/resource.h>
+
+#include <algorithm>
 
 using namespace chaos;
 
@@ -16,6 +20,7 @@ namespace {
 constexpr int kClients = 2000;
 constexpr int kUsers = 10;
 constexpr int kMessagesPerThreadEachRound = 5;
+constexpr int kPingIntervalMs = 200;
 
 struct StormClient
 {
@@ -225,34 +230,54 @@ void TestChaosStorm::twoThousandReconnectAndCatchUp()
     Client admin = m_cs.login(u"admin@support.test"_s);
     QVERIFY(admin.c);
     QVERIFY(answerEveryone(admin)); // what they missed while away
-    Client pinger = m_cs.login(u"user0@customer.test"_s, m_tokens[0]);
-    QVERIFY(pinger.c);
-    qint64 worstPingMs = 0, nextPing = 0;
-    int pings = 0, lostPings = 0;
-    while (!(step(clients, clock.elapsed()) && allHoldEverything()) && clock.elapsed() < 300'000) {
-        if (clock.elapsed() >= nextPing) {
-            QElapsedTimer t;
-            t.start();
-            const bool ok = typeOf(pinger.c->request({{"type"_L1, "ping"_L1}}, 10'000)) == "pong"_L1;
-            worstPingMs = qMax(worstPingMs, t.elapsed());
-            ++pings;
-            lostPings += ok ? 0 : 1;
-            nextPing = clock.elapsed() + 200;
-        }
+    // The probe pings from a process of its own (logged in before the storm begins), so that
+    // a ping is answered as soon as the server answers it, not when this busy process gets to
+    // the answer.
+    QProcess probe;
+    probe.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    probe.start(qEnvironmentVariable("DPICHAT_PINGPROBE_BIN"),
+                {m_cs.server->url().toString(), m_tokens[0], QString::number(kPingIntervalMs)});
+    QVERIFY2(probe.waitForStarted(10'000), "set DPICHAT_PINGPROBE_BIN (CTest does)");
+    QTRY_VERIFY_WITH_TIMEOUT(probe.canReadLine(), 30'000);
+    QCOMPARE(probe.readLine().trimmed(), QByteArray("ready"));
+    clock.restart();
+    while (!(step(clients, clock.elapsed()) && allHoldEverything()) && clock.elapsed() < 300'000)
         QTest::qWait(5);
-    }
     const qint64 stormMs = clock.elapsed();
+    probe.closeWriteChannel();
+    QVERIFY(probe.waitForFinished(30'000));
+    QCOMPARE(probe.exitStatus(), QProcess::NormalExit);
+    QList<qint64> pingMs;
+    qint64 pings = 0, answered = 0, worstOutstandingMs = 0;
+    for (const QByteArray &line : probe.readAllStandardOutput().split('\n')) {
+        const QList<QByteArray> f = line.trimmed().split(' ');
+        if (f.size() == 3 && f.at(0) == "rtt") {
+            pingMs.append(f.at(2).toLongLong());
+        } else if (f.size() == 4 && f.at(0) == "done") {
+            pings = f.at(1).toLongLong();
+            answered = f.at(2).toLongLong();
+            worstOutstandingMs = f.at(3).toLongLong();
+        }
+    }
+    QCOMPARE(probe.exitCode(), 0);
+    QVERIFY2(pings > 0, "the probe reported nothing");
+    QCOMPARE(qsizetype(answered), pingMs.size());
+    std::sort(pingMs.begin(), pingMs.end());
+    const qint64 worstPingMs = qMax(pingMs.isEmpty() ? 0 : pingMs.last(), worstOutstandingMs);
     const qint64 hwm = procStatusKiB(serverPid(), "VmHWM:");
     int duplicates = 0, attempts = 0;
     for (const StormClient &s : clients) {
         duplicates += s.duplicates;
         attempts += s.attempts;
     }
-    qInfo("storm: %d clients back and caught up in %lld ms (%d reconnections); %d pings,"
-          " slowest %lld ms, %d lost; server VmHWM %lld KiB (%lld KiB before the drop);"
-          " %d duplicate receipts dropped",
-          kClients, stormMs, attempts - kClients, pings, worstPingMs, lostPings, hwm, hwmBefore,
-          duplicates);
+    qInfo("storm: %d clients back and caught up in %lld ms (%d reconnections); %lld pings from"
+          " another process, %lld answered: median %lld ms, 99th percentile %lld ms, slowest %lld"
+          " ms (%lld ms for one still unanswered at the end); server VmHWM %lld KiB (%lld KiB"
+          " before the drop); %d duplicate receipts dropped",
+          kClients, stormMs, attempts - kClients, pings, answered,
+          pingMs.isEmpty() ? 0 : pingMs.at(pingMs.size() / 2),
+          pingMs.isEmpty() ? 0 : pingMs.at(pingMs.size() * 99 / 100), worstPingMs,
+          worstOutstandingMs, hwm, hwmBefore, duplicates);
     QVERIFY2(stormMs < 300'000, "not every client came back");
     for (const StormClient &s : clients) {
         if (s.have != expected.value(m_threads[s.user])) {
@@ -261,8 +286,9 @@ void TestChaosStorm::twoThousandReconnectAndCatchUp()
         }
     }
     QVERIFY2(duplicates < 1'000'000, "a sync page came out of id order");
-    QCOMPARE(lostPings, 0);
-    // PROTOCOL.md's aim is 1 s; on a shared 2-core CI machine the bound is generous.
+    // The aim is 1 s. The server misses it on a loaded 2-core machine (docs/robustness.md says
+    // why: a synchronous disk write per token login on the event loop, and little CPU left
+    // for it), so the bound stays generous until the server is changed.
     QVERIFY2(worstPingMs < 5000, qPrintable(u"a ping took %1 ms"_s.arg(worstPingMs)));
 }
 

@@ -83,6 +83,88 @@ const char *const kInitialSchema[] = {
     "CREATE INDEX sessions_user ON sessions(user_id)",
 };
 
+// Version 2: what an admin's inbox needs per thread, kept up to date as messages and reads
+// arrive instead of counted on every `threads` request (docs/performance.md, "Big data").
+// - threads.last_message_id, message_count: the newest message and how many there are.
+// - threads.owner_up_to, team_up_to: the owner's cursor and the furthest admin's.
+// - read_cursors.seen: messages of the thread with id <= up_to; own_after: the user's own
+//   messages with id > up_to. A user's unread is then message_count - seen - own_after.
+//   A sender gets a cursor row (up_to 0) with their first message, so that own_after is kept.
+// The backfill makes existing databases match; the trigger keeps every insert counted in
+// the inserting transaction, whichever code inserts.
+const char *const kCountersSchema[] = {
+    "ALTER TABLE threads ADD COLUMN last_message_id BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE threads ADD COLUMN message_count BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE threads ADD COLUMN owner_up_to BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE threads ADD COLUMN team_up_to BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE read_cursors ADD COLUMN seen BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE read_cursors ADD COLUMN own_after BIGINT NOT NULL DEFAULT 0",
+    // A user's own messages in a range of a thread, counted when their cursor moves.
+    "CREATE INDEX messages_thread_sender ON messages(thread, sender, id)",
+    // A non-admin's threads (threadsFor, sync) without a scan of every thread.
+    "CREATE INDEX threads_owner ON threads(owner)",
+};
+
+// Counts everything from the messages and cursors: existing databases at the migration, and
+// bulk loads that bypassed the trigger (counterBackfill()).
+const char *const kCounterBackfill[] = {
+    R"(UPDATE threads SET last_message_id = s.last, message_count = s.n
+       FROM (SELECT thread, MAX(id) AS last, COUNT(*) AS n FROM messages GROUP BY thread) AS s
+       WHERE s.thread = threads.id)",
+    R"(UPDATE read_cursors SET
+         seen = (SELECT COUNT(*) FROM messages m
+                 WHERE m.thread = read_cursors.thread AND m.id <= read_cursors.up_to),
+         own_after = (SELECT COUNT(*) FROM messages m WHERE m.thread = read_cursors.thread
+                      AND m.sender = read_cursors.user_id AND m.id > read_cursors.up_to))",
+    R"(INSERT INTO read_cursors (thread, user_id, up_to, seen, own_after)
+       SELECT thread, sender, 0, 0, COUNT(*) FROM messages GROUP BY thread, sender
+       ON CONFLICT (thread, user_id) DO NOTHING)",
+    R"(UPDATE threads SET
+         owner_up_to = COALESCE((SELECT rc.up_to FROM read_cursors rc
+                                 WHERE rc.thread = threads.id AND rc.user_id = threads.owner), 0),
+         team_up_to = COALESCE((SELECT MAX(rc.up_to) FROM read_cursors rc
+                                JOIN users a ON a.id = rc.user_id
+                                WHERE rc.thread = threads.id AND a.role = 'admin'), 0))",
+};
+
+// The trigger, in each dialect. Inserts come in id order, but the comparison costs nothing.
+const char *const kSqliteCounterTrigger[] = {
+    // SQLite: the inbox's order (newest activity first) read from an index instead of sorting
+    // 10,000 joined rows with their last message's text (the sort also needs a page cache
+    // that large). Updating the entry costs SQLite little on each message.
+    "CREATE INDEX threads_activity ON threads(last_message_id, id)",
+    R"(CREATE TRIGGER messages_counted AFTER INSERT ON messages BEGIN
+         UPDATE threads SET message_count = message_count + 1,
+           last_message_id = CASE WHEN NEW.id > last_message_id THEN NEW.id
+                                  ELSE last_message_id END
+         WHERE id = NEW.thread;
+         INSERT INTO read_cursors (thread, user_id, up_to, seen, own_after)
+         VALUES (NEW.thread, NEW.sender, 0, 0, 1)
+         ON CONFLICT (thread, user_id) DO UPDATE SET own_after = own_after + 1;
+       END)",
+};
+const char *const kPostgresCounterTrigger[] = {
+    // PostgreSQL: every message updates its thread's row and its sender's cursor row. With no
+    // index on the columns that change and free room in the page, those are HOT updates
+    // (no index entries, old versions pruned in place); an index on last_message_id would
+    // make each one a new tuple in every index of threads. The inbox sorts 10,000 narrow
+    // rows instead.
+    "ALTER TABLE threads SET (fillfactor = 50)",
+    "ALTER TABLE read_cursors SET (fillfactor = 70)",
+    R"(CREATE FUNCTION dpichat_message_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         UPDATE threads SET message_count = message_count + 1,
+           last_message_id = GREATEST(last_message_id, NEW.id)
+         WHERE id = NEW.thread;
+         INSERT INTO read_cursors (thread, user_id, up_to, seen, own_after)
+         VALUES (NEW.thread, NEW.sender, 0, 0, 1)
+         ON CONFLICT (thread, user_id) DO UPDATE SET own_after = read_cursors.own_after + 1;
+         RETURN NULL;
+       END $$)",
+    R"(CREATE TRIGGER messages_counted AFTER INSERT ON messages
+       FOR EACH ROW EXECUTE FUNCTION dpichat_message_counted())",
+};
+
 Expected<int> readVersion(QSqlDatabase &db)
 {
     QSqlQuery q(db);
@@ -99,7 +181,27 @@ QList<Migration> schemaMigrations(const QString &driverName)
     Migration initial{1, u"users, threads, messages, read cursors, sessions"_s, {}};
     for (const char *statement : kInitialSchema)
         initial.statements.append(substitute(QString::fromUtf8(statement), d));
-    return {initial};
+
+    Migration counters{2, u"per-thread counters and read positions for unread counts"_s, {}};
+    for (const char *statement : kCountersSchema)
+        counters.statements.append(QString::fromUtf8(statement));
+    counters.statements.append(counterBackfill());
+    if (driverName == u"QPSQL") {
+        for (const char *statement : kPostgresCounterTrigger)
+            counters.statements.append(QString::fromUtf8(statement));
+    } else {
+        for (const char *statement : kSqliteCounterTrigger)
+            counters.statements.append(QString::fromUtf8(statement));
+    }
+    return {initial, counters};
+}
+
+QStringList counterBackfill()
+{
+    QStringList statements;
+    for (const char *statement : kCounterBackfill)
+        statements.append(QString::fromUtf8(statement));
+    return statements;
 }
 
 int latestSchemaVersion()

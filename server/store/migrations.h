@@ -23,6 +23,16 @@ struct Migration
 /// "QPSQL"). Append new steps at the end; never edit a step that has shipped.
 QList<Migration> schemaMigrations(const QString &driverName);
 
+/// The trigger of step 2 that counts each inserted message into its thread
+/// (threads.last_message_id, message_count) and its sender's cursor row (own_after).
+inline constexpr char16_t kCounterTrigger[] = u"messages_counted";
+
+/// The statements of step 2 that recount what the trigger and SqlStore::advanceReadCursor
+/// keep (threads.last_message_id, message_count, owner_up_to, team_up_to; read_cursors.seen,
+/// own_after) from the messages and cursors: run by the step on an existing database, and by
+/// a bulk load that inserted messages with the trigger disabled.
+QStringList counterBackfill();
+
 /// The version the newest step of schemaMigrations() brings a database to.
 int latestSchemaVersion();
 

@@ -164,6 +164,12 @@ std::optional<ProtocolError> SqlStore::configureSqlite()
         u"PRAGMA foreign_keys = ON"_s,
         u"PRAGMA journal_mode = WAL"_s,
         u"PRAGMA synchronous = %1"_s.arg(synchronous),
+        // The default page cache (2 MiB) holds a fraction of what an admin's inbox reads (the
+        // threads, their owners, cursors and last messages: ~40 MiB at 10,000 threads), so
+        // every `threads` request read those pages again through the kernel, and its sort
+        // spilled to a temporary file. Per connection; see docs/performance.md, "Big data".
+        u"PRAGMA cache_size = -65536"_s,
+        u"PRAGMA temp_store = MEMORY"_s,
     };
     QSqlQuery q(m_db);
     for (const QString &pragma : pragmas) {
@@ -195,11 +201,34 @@ std::optional<ProtocolError> SqlStore::prepareStatements()
         {&s->syncOwn,
          messageSelect(u"WHERE m.thread IN (SELECT t.id FROM threads t WHERE t.owner = ?) "
                        u"AND m.id > ? ORDER BY m.id LIMIT ?"_s)},
-        {&s->threadNewest, u"SELECT MAX(id) FROM messages WHERE thread = ?"_s},
-        {&s->upsertCursor,
-         u"INSERT INTO read_cursors (thread, user_id, up_to) VALUES (?, ?, ?) "
-         u"ON CONFLICT (thread, user_id) DO UPDATE SET up_to = excluded.up_to "
-         u"WHERE excluded.up_to > read_cursors.up_to"_s},
+        {&s->ownThreads, u"SELECT id FROM threads WHERE owner = ?"_s},
+        {&s->syncThread,
+         messageSelect(u"WHERE m.thread = ? AND m.id > ? ORDER BY m.id LIMIT ?"_s)},
+        // The counters of migration 2 (see advanceReadCursor in sqlstore_threads.cpp). SET
+        // expressions see the row as it was, so the ranges start at the old cursor.
+        {&s->threadNewest,
+         m_isPostgres ? u"SELECT last_message_id FROM threads WHERE id = ? FOR UPDATE"_s
+                      : u"SELECT last_message_id FROM threads WHERE id = ?"_s},
+        {&s->cursorAdvance,
+         u"UPDATE read_cursors SET "
+         u"seen = seen + (SELECT COUNT(*) FROM messages m WHERE m.thread = read_cursors.thread "
+         u"  AND m.id > read_cursors.up_to AND m.id <= ?), "
+         u"own_after = own_after - (SELECT COUNT(*) FROM messages m "
+         u"  WHERE m.thread = read_cursors.thread AND m.sender = read_cursors.user_id "
+         u"  AND m.id > read_cursors.up_to AND m.id <= ?), "
+         u"up_to = ? "
+         u"WHERE thread = ? AND user_id = ? AND up_to < ?"_s},
+        {&s->cursorInsert,
+         u"INSERT INTO read_cursors (thread, user_id, up_to, seen, own_after) VALUES (?, ?, ?, "
+         u"(SELECT COUNT(*) FROM messages m WHERE m.thread = ? AND m.id <= ?), "
+         u"(SELECT COUNT(*) FROM messages m WHERE m.thread = ? AND m.sender = ? AND m.id > ?)) "
+         u"ON CONFLICT (thread, user_id) DO NOTHING"_s},
+        {&s->threadCursors,
+         u"UPDATE threads SET "
+         u"owner_up_to = CASE WHEN owner = ? AND ? > owner_up_to THEN ? ELSE owner_up_to END, "
+         u"team_up_to = CASE WHEN ? > team_up_to AND EXISTS (SELECT 1 FROM users a "
+         u"  WHERE a.id = ? AND a.role = 'admin') THEN ? ELSE team_up_to END "
+         u"WHERE id = ?"_s},
         {&s->sessionLookup,
          u"SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id "
          u"WHERE s.token_hash = ? AND s.revoked = 0 AND s.expires > ? AND u.disabled = 0"_s},
@@ -374,45 +403,32 @@ Expected<MessagePage> SqlStore::sync(const User &viewer, qint64 after, int limit
     if (auto error = notOpen())
         return *error;
     limit = std::max(limit, 0);
-    const bool admin = viewer.role == Role::Admin;
-    QSqlQuery &q = admin ? m_stmts->syncAll : m_stmts->syncOwn;
-    if (!admin)
+    if (viewer.role == Role::Admin) {
+        QSqlQuery &q = m_stmts->syncAll;
+        q.addBindValue(after);
+        q.addBindValue(limit + 1);
+        return readPage(q, limit, false);
+    }
+    // A non-admin has one thread. Named by its id, the thread's index gives the page in id
+    // order; with `thread IN (...)` the database reads every later message of the thread and
+    // sorts them (half a million for a long thread). Several threads keep the general query.
+    QList<qint64> own;
+    {
+        QSqlQuery &q = m_stmts->ownThreads;
+        sql::FinishGuard done(q);
         q.addBindValue(viewer.id);
+        if (!q.exec())
+            return sql::failure(q, "find own threads"_L1);
+        while (q.next())
+            own.append(q.value(0).toLongLong());
+    }
+    if (own.isEmpty())
+        return MessagePage{};
+    QSqlQuery &q = own.size() == 1 ? m_stmts->syncThread : m_stmts->syncOwn;
+    q.addBindValue(own.size() == 1 ? own.constFirst() : viewer.id);
     q.addBindValue(after);
     q.addBindValue(limit + 1);
     return readPage(q, limit, false);
-}
-
-Expected<std::optional<qint64>> SqlStore::advanceReadCursor(qint64 threadId, qint64 userId,
-                                                            qint64 upTo)
-{
-    if (auto error = notOpen())
-        return *error;
-    qint64 newest = 0;
-    {
-        QSqlQuery &q = m_stmts->threadNewest;
-        sql::FinishGuard done(q);
-        q.addBindValue(threadId);
-        if (!q.exec() || !q.next())
-            return sql::failure(q, "read newest message"_L1);
-        newest = q.value(0).toLongLong(); // NULL, so 0, for a thread without messages.
-    }
-    const qint64 clamped = std::min(upTo, newest);
-    if (clamped <= 0)
-        return std::optional<qint64>();
-
-    // The condition in the statement, not a read before it, keeps the cursor from moving
-    // back when two sessions of one user mark read at once.
-    QSqlQuery &q = m_stmts->upsertCursor;
-    sql::FinishGuard done(q);
-    q.addBindValue(threadId);
-    q.addBindValue(userId);
-    q.addBindValue(clamped);
-    if (!q.exec())
-        return sql::failure(q, "advance read cursor"_L1);
-    if (q.numRowsAffected() > 0)
-        return std::optional<qint64>(clamped);
-    return std::optional<qint64>();
 }
 
 Expected<qint64> SqlStore::messageCount()

@@ -17,8 +17,12 @@ struct SqlStore::Statements
     QSqlQuery historyPage;
     QSqlQuery syncAll;
     QSqlQuery syncOwn;
-    QSqlQuery threadNewest;
-    QSqlQuery upsertCursor;
+    QSqlQuery ownThreads;
+    QSqlQuery syncThread;
+    QSqlQuery threadNewest; ///< Locks the thread's row on PostgreSQL (see advanceReadCursor).
+    QSqlQuery cursorAdvance;
+    QSqlQuery cursorInsert;
+    QSqlQuery threadCursors;
     QSqlQuery sessionLookup;
     QSqlQuery sessionTouch;
     QSqlQuery messageRange;

@@ -12,25 +12,24 @@ namespace dpichat::server {
 namespace {
 
 // One row per thread, everything a Thread needs in one round trip: an admin's inbox lists
-// every thread, and a query per thread would not scale with them. The first two `?` are the
-// viewer, whose cursor the unread count is measured from.
+// every thread, and a query per thread would not scale with them. Per thread this is the
+// thread's row and four look-ups by key (owner, the viewer's cursor, the last message and its
+// sender): the counters of migration 2 stand in for counting messages, which cost seconds on
+// an inbox of 10,000 threads and 5,000,000 messages (docs/performance.md, "Big data").
+// unread = message_count - seen - own_after: messages after the viewer's cursor, less the
+// viewer's own among them. The `?` is the viewer.
 constexpr char16_t kThreadSelect[] =
-        u"SELECT t.id, o.id, o.name, o.email, o.role, o.last_seen, "
-        u"COALESCE((SELECT rc.up_to FROM read_cursors rc "
-        u"  WHERE rc.thread = t.id AND rc.user_id = t.owner), 0), "
-        u"COALESCE((SELECT MAX(rc.up_to) FROM read_cursors rc JOIN users a ON a.id = rc.user_id "
-        u"  WHERE rc.thread = t.id AND a.role = 'admin'), 0), "
-        u"(SELECT COUNT(*) FROM messages c WHERE c.thread = t.id AND c.sender <> ? "
-        u"  AND c.id > COALESCE((SELECT rc.up_to FROM read_cursors rc "
-        u"    WHERE rc.thread = t.id AND rc.user_id = ?), 0)), "
-        u"m.id, m.thread, m.sender, u.name, m.client_id, m.body, m.created_at "
+        u"SELECT t.id, t.owner, o.name, o.email, o.role, o.last_seen, t.owner_up_to, "
+        u"t.team_up_to, t.message_count - COALESCE(vc.seen, 0) - COALESCE(vc.own_after, 0), "
+        u"m.id, m.sender, u.name, m.client_id, m.body, m.created_at "
         u"FROM threads t JOIN users o ON o.id = t.owner "
-        u"LEFT JOIN messages m ON m.id = (SELECT MAX(x.id) FROM messages x WHERE x.thread = t.id) "
+        u"LEFT JOIN read_cursors vc ON vc.thread = t.id AND vc.user_id = ? "
+        u"LEFT JOIN messages m ON m.id = t.last_message_id "
         u"LEFT JOIN users u ON u.id = m.sender ";
 
-// Newest activity first; threads without messages (COALESCE to 0, below every id) after,
-// newest thread first.
-constexpr char16_t kThreadOrder[] = u" ORDER BY COALESCE(m.id, 0) DESC, t.id DESC";
+// Newest activity first (the threads_activity index); threads without messages
+// (last_message_id 0, below every id) after, newest thread first.
+constexpr char16_t kThreadOrder[] = u" ORDER BY t.last_message_id DESC, t.id DESC";
 
 Thread readThread(const QSqlQuery &q)
 {
@@ -45,8 +44,18 @@ Thread readThread(const QSqlQuery &q)
     t.readUpToOwner = q.value(6).toLongLong();
     t.readUpToTeam = q.value(7).toLongLong();
     t.unread = q.value(8).toLongLong();
-    if (!q.value(9).isNull())
-        t.lastMessage = sql::readMessage(q, 9);
+    const QVariant lastId = q.value(9);
+    if (!lastId.isNull()) {
+        Message m;
+        m.id = lastId.toLongLong();
+        m.thread = t.id;
+        m.sender = q.value(10).toLongLong();
+        m.senderName = q.value(11).toString();
+        m.clientId = q.value(12).toString();
+        m.text = q.value(13).toString();
+        m.createdAt = sql::timeFromMs(q.value(14).toLongLong());
+        t.lastMessage = std::move(m);
+    }
     return t;
 }
 
@@ -76,14 +85,13 @@ Expected<QList<Thread>> SqlStore::queryThreads(const QString &where, const QList
     q.setForwardOnly(true);
     q.prepare(QString::fromUtf16(kThreadSelect) + where + QString::fromUtf16(kThreadOrder));
     q.addBindValue(viewerId);
-    q.addBindValue(viewerId);
     for (const QVariant &value : binds)
         q.addBindValue(value);
     if (!q.exec())
         return sql::failure(q, "list threads"_L1);
     QList<Thread> threads;
     while (q.next())
-        threads.append(readThread(q));
+        threads.emplace_back(readThread(q));
     return threads;
 }
 
@@ -103,6 +111,72 @@ Expected<std::optional<Thread>> SqlStore::threadFor(qint64 threadId, const User 
     if (threads.isEmpty())
         return std::optional<Thread>();
     return std::optional<Thread>(threads.constFirst());
+}
+
+// Moves the cursor and keeps the counters of migration 2 exact: `seen` grows by the messages
+// between the old and the new cursor, `own_after` shrinks by the user's own among them, and
+// the thread's owner_up_to / team_up_to follow. All in one transaction. On PostgreSQL the
+// thread's row is locked first, in the same order as the insert trigger (thread, then
+// cursor), so that a read and an append in one thread wait for each other instead of
+// deadlocking; two sessions of one user marking read at once are serialised by that lock
+// (and on SQLite by the write lock), and the `up_to < ?` condition keeps a cursor from moving
+// back.
+Expected<std::optional<qint64>> SqlStore::advanceReadCursor(qint64 threadId, qint64 userId,
+                                                            qint64 upTo)
+{
+    if (auto error = notOpen())
+        return *error;
+    sql::Transaction tx(m_db);
+    if (auto error = tx.begin())
+        return *error;
+    qint64 newest = 0;
+    {
+        QSqlQuery &q = m_stmts->threadNewest;
+        sql::FinishGuard done(q);
+        q.addBindValue(threadId);
+        if (!q.exec())
+            return sql::failure(q, "read newest message"_L1);
+        if (q.next())
+            newest = q.value(0).toLongLong(); // 0 for a thread without messages.
+    }
+    const qint64 clamped = std::min(upTo, newest);
+    if (clamped <= 0)
+        return std::optional<qint64>();
+
+    bool moved = false;
+    {
+        QSqlQuery &q = m_stmts->cursorAdvance;
+        sql::FinishGuard done(q);
+        for (const qint64 value : {clamped, clamped, clamped, threadId, userId, clamped})
+            q.addBindValue(value);
+        if (!q.exec())
+            return sql::failure(q, "advance read cursor"_L1);
+        moved = q.numRowsAffected() > 0;
+    }
+    if (!moved) {
+        // No row yet (or one at or beyond `clamped`, which DO NOTHING leaves alone).
+        QSqlQuery &q = m_stmts->cursorInsert;
+        sql::FinishGuard done(q);
+        for (const qint64 value :
+             {threadId, userId, clamped, threadId, clamped, threadId, userId, clamped})
+            q.addBindValue(value);
+        if (!q.exec())
+            return sql::failure(q, "add read cursor"_L1);
+        moved = q.numRowsAffected() > 0;
+    }
+    if (!moved)
+        return std::optional<qint64>();
+    {
+        QSqlQuery &q = m_stmts->threadCursors;
+        sql::FinishGuard done(q);
+        for (const qint64 value : {userId, clamped, clamped, clamped, userId, clamped, threadId})
+            q.addBindValue(value);
+        if (!q.exec())
+            return sql::failure(q, "update thread read positions"_L1);
+    }
+    if (auto error = tx.commit())
+        return *error;
+    return std::optional<qint64>(clamped);
 }
 
 Expected<QList<UserStats>> SqlStore::userStats()

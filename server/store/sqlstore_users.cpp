@@ -202,6 +202,17 @@ Expected<bool> SqlStore::setRole(qint64 userId, Role role)
         if (hasError(thread))
             return std::get<ProtocolError>(thread);
     }
+    {
+        // The team's cursor counts admins only: recount it where this user has read.
+        QSqlQuery q(m_db);
+        q.prepare(u"UPDATE threads SET team_up_to = COALESCE((SELECT MAX(rc.up_to) "
+                  u"FROM read_cursors rc JOIN users a ON a.id = rc.user_id "
+                  u"WHERE rc.thread = threads.id AND a.role = 'admin'), 0) "
+                  u"WHERE id IN (SELECT rc.thread FROM read_cursors rc WHERE rc.user_id = ?)"_s);
+        q.addBindValue(userId);
+        if (!q.exec())
+            return sql::failure(q, "recount team read positions"_L1);
+    }
     if (auto error = tx.commit())
         return *error;
     qCInfo(lcStore) << "user" << userId << "is now" << roleName(role);

@@ -54,7 +54,7 @@ inline void printSeries(QTextStream &out, const QString &title, const QList<Seri
                         .arg(s.micros.size(), 7)
                         .arg(ms(s.percentileMs(0.5)), ms(s.percentileMs(0.95)),
                              ms(s.percentileMs(0.99)), ms(s.percentileMs(1.0)),
-                             s.cpuMicros.isEmpty() ? QStringLiteral("%1").arg(u'-', 9)
+                             s.cpuMicros.isEmpty() ? QStringLiteral("-").rightJustified(9)
                                                    : ms(Series::percentileMs(s.cpuMicros, 0.5)))
                         .arg(s.targetMs, 7, 'f', 0)
                         .arg(s.meetsTarget() ? QStringLiteral("yes") : QStringLiteral("NO"));

@@ -85,7 +85,10 @@ const char *const kInitialSchema[] = {
 
 // Version 2: what an admin's inbox needs per thread, kept up to date as messages and reads
 // arrive instead of counted on every `threads` request (docs/performance.md, "Big data").
-// - threads.last_message_id, message_count: the newest message and how many there are.
+// - threads.last_message_id, message_count: the newest message and how many there are;
+//   last_sender, last_client_id, last_body, last_created_at: the rest of the newest message,
+//   so that the inbox does not look up 10,000 messages by id (on PostgreSQL that look-up was
+//   most of the request).
 // - threads.owner_up_to, team_up_to: the owner's cursor and the furthest admin's.
 // - read_cursors.seen: messages of the thread with id <= up_to; own_after: the user's own
 //   messages with id > up_to. A user's unread is then message_count - seen - own_after.
@@ -97,6 +100,10 @@ const char *const kCountersSchema[] = {
     "ALTER TABLE threads ADD COLUMN message_count BIGINT NOT NULL DEFAULT 0",
     "ALTER TABLE threads ADD COLUMN owner_up_to BIGINT NOT NULL DEFAULT 0",
     "ALTER TABLE threads ADD COLUMN team_up_to BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE threads ADD COLUMN last_sender BIGINT",
+    "ALTER TABLE threads ADD COLUMN last_client_id TEXT",
+    "ALTER TABLE threads ADD COLUMN last_body TEXT",
+    "ALTER TABLE threads ADD COLUMN last_created_at BIGINT",
     "ALTER TABLE read_cursors ADD COLUMN seen BIGINT NOT NULL DEFAULT 0",
     "ALTER TABLE read_cursors ADD COLUMN own_after BIGINT NOT NULL DEFAULT 0",
     // A user's own messages in a range of a thread, counted when their cursor moves.
@@ -111,6 +118,9 @@ const char *const kCounterBackfill[] = {
     R"(UPDATE threads SET last_message_id = s.last, message_count = s.n
        FROM (SELECT thread, MAX(id) AS last, COUNT(*) AS n FROM messages GROUP BY thread) AS s
        WHERE s.thread = threads.id)",
+    R"(UPDATE threads SET last_sender = m.sender, last_client_id = m.client_id,
+         last_body = m.body, last_created_at = m.created_at
+       FROM messages m WHERE m.id = threads.last_message_id)",
     R"(UPDATE read_cursors SET
          seen = (SELECT COUNT(*) FROM messages m
                  WHERE m.thread = read_cursors.thread AND m.id <= read_cursors.up_to),
@@ -127,7 +137,8 @@ const char *const kCounterBackfill[] = {
                                 WHERE rc.thread = threads.id AND a.role = 'admin'), 0))",
 };
 
-// The trigger, in each dialect. Inserts come in id order, but the comparison costs nothing.
+// The trigger, in each dialect. Inserts come in id order (one writer at a time: SQLite's lock,
+// PostgreSQL's append lock), but a comparison keeps the newest message right regardless.
 const char *const kSqliteCounterTrigger[] = {
     // SQLite: the inbox's order (newest activity first) read from an index instead of sorting
     // 10,000 joined rows with their last message's text (the sort also needs a page cache
@@ -135,6 +146,12 @@ const char *const kSqliteCounterTrigger[] = {
     "CREATE INDEX threads_activity ON threads(last_message_id, id)",
     R"(CREATE TRIGGER messages_counted AFTER INSERT ON messages BEGIN
          UPDATE threads SET message_count = message_count + 1,
+           last_sender = CASE WHEN NEW.id > last_message_id THEN NEW.sender ELSE last_sender END,
+           last_client_id = CASE WHEN NEW.id > last_message_id THEN NEW.client_id
+                                 ELSE last_client_id END,
+           last_body = CASE WHEN NEW.id > last_message_id THEN NEW.body ELSE last_body END,
+           last_created_at = CASE WHEN NEW.id > last_message_id THEN NEW.created_at
+                                  ELSE last_created_at END,
            last_message_id = CASE WHEN NEW.id > last_message_id THEN NEW.id
                                   ELSE last_message_id END
          WHERE id = NEW.thread;
@@ -153,9 +170,14 @@ const char *const kPostgresCounterTrigger[] = {
     "ALTER TABLE read_cursors SET (fillfactor = 70)",
     R"(CREATE FUNCTION dpichat_message_counted() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN
-         UPDATE threads SET message_count = message_count + 1,
-           last_message_id = GREATEST(last_message_id, NEW.id)
-         WHERE id = NEW.thread;
+         IF NEW.id > (SELECT last_message_id FROM threads WHERE id = NEW.thread) THEN
+           UPDATE threads SET message_count = message_count + 1, last_message_id = NEW.id,
+             last_sender = NEW.sender, last_client_id = NEW.client_id, last_body = NEW.body,
+             last_created_at = NEW.created_at
+           WHERE id = NEW.thread;
+         ELSE
+           UPDATE threads SET message_count = message_count + 1 WHERE id = NEW.thread;
+         END IF;
          INSERT INTO read_cursors (thread, user_id, up_to, seen, own_after)
          VALUES (NEW.thread, NEW.sender, 0, 0, 1)
          ON CONFLICT (thread, user_id) DO UPDATE SET own_after = read_cursors.own_after + 1;

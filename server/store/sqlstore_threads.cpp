@@ -12,22 +12,24 @@ namespace dpichat::server {
 namespace {
 
 // One row per thread, everything a Thread needs in one round trip: an admin's inbox lists
-// every thread, and a query per thread would not scale with them. Per thread this is the
-// thread's row and four look-ups by key (owner, the viewer's cursor, the last message and its
-// sender): the counters of migration 2 stand in for counting messages, which cost seconds on
-// an inbox of 10,000 threads and 5,000,000 messages (docs/performance.md, "Big data").
+// every thread, and a query per thread would not scale with them. Per thread this reads the
+// thread's row and three rows by key (owner, the viewer's cursor, the last sender's name):
+// schema step 2 keeps the counts and the newest message on the thread's row, where counting
+// messages cost seconds for an inbox of 10,000 threads and 5,000,000 messages, and looking
+// up each last message by id most of what remained (docs/performance.md, "Big data").
 // unread = message_count - seen - own_after: messages after the viewer's cursor, less the
 // viewer's own among them. The `?` is the viewer.
 constexpr char16_t kThreadSelect[] =
         u"SELECT t.id, t.owner, o.name, o.email, o.role, o.last_seen, t.owner_up_to, "
         u"t.team_up_to, t.message_count - COALESCE(vc.seen, 0) - COALESCE(vc.own_after, 0), "
-        u"m.id, m.sender, u.name, m.client_id, m.body, m.created_at "
+        u"t.last_message_id, t.last_sender, u.name, t.last_client_id, t.last_body, "
+        u"t.last_created_at "
         u"FROM threads t JOIN users o ON o.id = t.owner "
         u"LEFT JOIN read_cursors vc ON vc.thread = t.id AND vc.user_id = ? "
-        u"LEFT JOIN messages m ON m.id = t.last_message_id "
-        u"LEFT JOIN users u ON u.id = m.sender ";
+        u"LEFT JOIN users u ON u.id = t.last_sender ";
 
-// Newest activity first (the threads_activity index); threads without messages
+// Newest activity first (read from the threads_activity index on SQLite; PostgreSQL sorts the
+// rows, see migrations.cpp); threads without messages
 // (last_message_id 0, below every id) after, newest thread first.
 constexpr char16_t kThreadOrder[] = u" ORDER BY t.last_message_id DESC, t.id DESC";
 
@@ -44,10 +46,9 @@ Thread readThread(const QSqlQuery &q)
     t.readUpToOwner = q.value(6).toLongLong();
     t.readUpToTeam = q.value(7).toLongLong();
     t.unread = q.value(8).toLongLong();
-    const QVariant lastId = q.value(9);
-    if (!lastId.isNull()) {
+    if (const qint64 lastId = q.value(9).toLongLong(); lastId > 0) {
         Message m;
-        m.id = lastId.toLongLong();
+        m.id = lastId;
         m.thread = t.id;
         m.sender = q.value(10).toLongLong();
         m.senderName = q.value(11).toString();

@@ -165,6 +165,7 @@ int main(int argc, char *argv[])
         poll->start(20);
     });
     const int code = app.exec();
+    server.router().flushLastSeen();
     store.close();
     return code;
 }

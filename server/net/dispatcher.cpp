@@ -142,6 +142,8 @@ void Dispatcher::onThreads(Session &s, const QJsonValue &id)
     ThreadsReply reply{std::get<QList<Thread>>(std::move(threads))};
     for (Thread &t : reply.threads) {
         t.owner.online = m_router.isOnline(t.owner.id);
+        if (const auto seen = m_router.unwrittenLastSeen(t.owner.id))
+            t.owner.lastSeen = *seen; // left in the last second: not in the database yet
         m_threadOwners.insert(t.id, t.owner.id);
     }
     s.reply(id, reply);

@@ -6,7 +6,22 @@
 
 namespace dpichat::server {
 
-Router::Router(Store &store, QObject *parent) : QObject(parent), m_store(store) { }
+Router::Router(Store &store, QObject *parent) : QObject(parent), m_store(store)
+{
+    m_lastSeenTimer.setInterval(1000);
+    m_lastSeenTimer.setSingleShot(true);
+    connect(&m_lastSeenTimer, &QTimer::timeout, this, &Router::flushLastSeen);
+}
+
+void Router::flushLastSeen()
+{
+    m_lastSeenTimer.stop();
+    if (m_lastSeen.isEmpty())
+        return;
+    const auto recorded = m_store.setLastSeen(std::exchange(m_lastSeen, {}));
+    if (const auto *e = std::get_if<ProtocolError>(&recorded))
+        qCWarning(lcRouter) << "could not record last seen:" << e->message;
+}
 
 void Router::attach(Session *session)
 {
@@ -39,9 +54,9 @@ void Router::detach(Session *session)
     if (m_elsewhere.contains(user.id))
         return; // Still online; the instance that sees them leave last records it.
     const QDateTime now = QDateTime::currentDateTimeUtc();
-    const auto recorded = m_store.setLastSeen(user.id, now);
-    if (const auto *e = std::get_if<ProtocolError>(&recorded))
-        qCWarning(lcRouter) << "could not record last seen:" << e->message;
+    m_lastSeen.insert(user.id, now);
+    if (!m_lastSeenTimer.isActive())
+        m_lastSeenTimer.start();
     announce(user, false, now);
 }
 

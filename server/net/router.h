@@ -5,6 +5,7 @@
 #include <QHash>
 #include <QList>
 #include <QObject>
+#include <QTimer>
 
 namespace dpichat::server {
 
@@ -49,6 +50,15 @@ public:
     /// online user, others see the online admins.
     void sendPresenceSnapshot(Session *session) const;
 
+    /// A last seen time not written to the store yet.
+    std::optional<QDateTime> unwrittenLastSeen(qint64 userId) const
+    {
+        const auto it = m_lastSeen.constFind(userId);
+        return it == m_lastSeen.constEnd() ? std::nullopt : std::optional<QDateTime>(*it);
+    }
+    /// Writes the last seen times gathered since the last write (also at shutdown).
+    void flushLastSeen();
+
 Q_SIGNALS:
     /// The user's first session on this instance logged in, or their last one here left.
     void localPresenceChanged(const dpichat::User &user, bool online);
@@ -61,6 +71,10 @@ private:
     QList<Session *> m_admins;
     QHash<qint64, User> m_elsewhere; ///< Users online on another instance (none with SQLite).
     int m_sessionCount = 0;
+    /// Last seen times not yet written: written together once a second, so a thousand
+    /// clients leaving at once cost one transaction, not a thousand.
+    QHash<qint64, QDateTime> m_lastSeen;
+    QTimer m_lastSeenTimer;
 };
 
 } // namespace dpichat::server

@@ -70,6 +70,7 @@ public:
     Expected<bool> setRole(qint64 userId, Role role) override;
     Expected<bool> setDisabled(qint64 userId, bool disabled) override;
     Expected<bool> setLastSeen(qint64 userId, const QDateTime &when) override;
+    Expected<bool> setLastSeen(const QHash<qint64, QDateTime> &whenByUser) override;
 
     Expected<bool> addSession(const QByteArray &tokenHash, qint64 userId,
                               const QDateTime &expires) override;

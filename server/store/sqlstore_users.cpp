@@ -187,6 +187,24 @@ Expected<bool> SqlStore::setLastSeen(qint64 userId, const QDateTime &when)
                       "set last seen"_L1);
 }
 
+Expected<bool> SqlStore::setLastSeen(const QHash<qint64, QDateTime> &whenByUser)
+{
+    if (auto error = notOpen())
+        return *error;
+    if (whenByUser.isEmpty())
+        return true;
+    sql::Transaction tx(m_db);
+    if (auto error = tx.begin())
+        return *error;
+    for (auto it = whenByUser.cbegin(); it != whenByUser.cend(); ++it) {
+        if (const auto set = setLastSeen(it.key(), it.value()); hasError(set))
+            return set;
+    }
+    if (auto error = tx.commit())
+        return *error;
+    return true;
+}
+
 Expected<bool> SqlStore::setRole(qint64 userId, Role role)
 {
     if (auto error = notOpen())
@@ -245,6 +263,7 @@ Expected<std::optional<qint64>> SqlStore::sessionUser(const QByteArray &tokenHas
         return *error;
     const qint64 nowMs = now.toMSecsSinceEpoch();
     qint64 userId = 0;
+    qint64 lastUsedMs = 0;
     {
         QSqlQuery &q = m_stmts->sessionLookup;
         sql::FinishGuard done(q);
@@ -255,7 +274,13 @@ Expected<std::optional<qint64>> SqlStore::sessionUser(const QByteArray &tokenHas
         if (!q.next())
             return std::optional<qint64>();
         userId = q.value(0).toLongLong();
+        lastUsedMs = q.value(1).toLongLong();
     }
+    // A write (and, on SQLite with synchronous=FULL, a disk flush) per token login would
+    // hold up the event loop during a reconnect storm; last_used only needs to be roughly
+    // right (it says which devices are still in use).
+    if (nowMs >= lastUsedMs && nowMs - lastUsedMs < kSessionTouchInterval.count())
+        return std::optional<qint64>(userId);
     QSqlQuery &touch = m_stmts->sessionTouch;
     sql::FinishGuard done(touch);
     touch.addBindValue(nowMs);

@@ -5,11 +5,16 @@
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QHash>
 #include <QList>
 #include <QString>
+#include <chrono>
 #include <optional>
 
 namespace dpichat::server {
+
+/// How stale a session's last_used may get before a token login writes it again.
+inline constexpr std::chrono::milliseconds kSessionTouchInterval = std::chrono::hours(1);
 
 /// A user as the server keeps it: the protocol's User plus what never leaves the server.
 struct StoredUser
@@ -78,11 +83,14 @@ public:
     virtual Expected<bool> setRole(qint64 userId, Role role) = 0;
     virtual Expected<bool> setDisabled(qint64 userId, bool disabled) = 0;
     virtual Expected<bool> setLastSeen(qint64 userId, const QDateTime &when) = 0;
+    /// Records several users' last seen times in one transaction (one disk flush).
+    virtual Expected<bool> setLastSeen(const QHash<qint64, QDateTime> &whenByUser) = 0;
 
     // Sessions (tokens are stored only as their SHA-256 hash)
     virtual Expected<bool> addSession(const QByteArray &tokenHash, qint64 userId,
                                       const QDateTime &expires) = 0;
-    /// The user of an unexpired, unrevoked session; touches last_used.
+    /// The user of an unexpired, unrevoked session; touches last_used when it is older than
+    /// kSessionTouchInterval (so a burst of token logins is reads only).
     virtual Expected<std::optional<qint64>> sessionUser(const QByteArray &tokenHash,
                                                         const QDateTime &now) = 0;
     virtual Expected<bool> revokeSession(const QByteArray &tokenHash) = 0;

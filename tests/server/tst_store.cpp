@@ -167,6 +167,8 @@ private Q_SLOTS:
     void sessions_data();
     void sessions();
     void sessionRevocation();
+    void sessionTouchIsRare();
+    void lastSeenInOneTransaction();
     void setRoleCreatesThread();
     void userStats();
     void countersMatchCountedRows();
@@ -681,6 +683,56 @@ void TestStore::sessions()
         QCOMPARE(raw.scalar(u"SELECT last_used FROM sessions"_s).toLongLong(),
                  asked.toMSecsSinceEpoch());
     }
+}
+
+void TestStore::sessionTouchIsRare()
+{
+    // A token login within kSessionTouchInterval of the last recorded use writes nothing;
+    // one after it records the new time.
+    auto store = openStore();
+    QVERIFY(store);
+    bool ok = false;
+    const StoredUser c = addUser(*store, u"c@example.com"_s, Role::Customer, &ok);
+    QVERIFY(ok);
+    const QByteArray hash(32, '\x42');
+    const QDateTime created = QDateTime::currentDateTimeUtc();
+    TAKE(added, store->addSession(hash, c.user.id, created.addDays(30)));
+    QVERIFY(added);
+    const auto lastUsed = [&] {
+        RawDb raw(dbOptions());
+        return raw.scalar(u"SELECT last_used FROM sessions"_s).toLongLong();
+    };
+    const qint64 recorded = lastUsed();
+    const QDateTime soon = QDateTime::fromMSecsSinceEpoch(recorded).addSecs(60);
+    TAKE(first, store->sessionUser(hash, soon));
+    QCOMPARE(first, std::optional<qint64>(c.user.id));
+    QCOMPARE(lastUsed(), recorded);
+    const QDateTime later = QDateTime::fromMSecsSinceEpoch(recorded)
+                                .addMSecs(kSessionTouchInterval.count() + 1);
+    TAKE(second, store->sessionUser(hash, later));
+    QCOMPARE(second, std::optional<qint64>(c.user.id));
+    QCOMPARE(lastUsed(), later.toMSecsSinceEpoch());
+}
+
+void TestStore::lastSeenInOneTransaction()
+{
+    auto store = openStore();
+    QVERIFY(store);
+    bool ok = false;
+    const StoredUser a = addUser(*store, u"a@example.com"_s, Role::Customer, &ok);
+    QVERIFY(ok);
+    const StoredUser b = addUser(*store, u"b@example.com"_s, Role::Member, &ok);
+    QVERIFY(ok);
+    const QDateTime seenA = QDateTime::fromMSecsSinceEpoch(1'790'000'000'001, Qt::UTC);
+    const QDateTime seenB = QDateTime::fromMSecsSinceEpoch(1'790'000'000'002, Qt::UTC);
+    TAKE(set, store->setLastSeen(QHash<qint64, QDateTime>{{a.user.id, seenA}, {b.user.id, seenB}}));
+    QVERIFY(set);
+    TAKE(afterA, store->userById(a.user.id));
+    TAKE(afterB, store->userById(b.user.id));
+    QCOMPARE(afterA->user.lastSeen, std::optional<QDateTime>(seenA));
+    QCOMPARE(afterB->user.lastSeen, std::optional<QDateTime>(seenB));
+    TAKE(none, store->setLastSeen(QHash<qint64, QDateTime>{}));
+    QVERIFY(none);
 }
 
 void TestStore::sessionRevocation()

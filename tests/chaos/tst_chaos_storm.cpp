@@ -286,10 +286,10 @@ void TestChaosStorm::twoThousandReconnectAndCatchUp()
         }
     }
     QVERIFY2(duplicates < 1'000'000, "a sync page came out of id order");
-    // The aim is 1 s. The server misses it on a loaded 2-core machine (docs/robustness.md says
-    // why: a synchronous disk write per token login on the event loop, and little CPU left
-    // for it), so the bound stays generous until the server is changed.
-    QVERIFY2(worstPingMs < 5000, qPrintable(u"a ping took %1 ms"_s.arg(worstPingMs)));
+    // The server stays responsive: every ping answered within 1 s, throughout. (A token login
+    // is reads only and leaving users' last seen times are written once a second, so the
+    // storm no longer puts a disk flush per client on the event loop: docs/robustness.md.)
+    QVERIFY2(worstPingMs < 1000, qPrintable(u"a ping took %1 ms"_s.arg(worstPingMs)));
 }
 
 QTEST_GUILESS_MAIN(TestChaosStorm)

@@ -140,10 +140,6 @@ const char *const kCounterBackfill[] = {
 // The trigger, in each dialect. Inserts come in id order (one writer at a time: SQLite's lock,
 // PostgreSQL's append lock), but a comparison keeps the newest message right regardless.
 const char *const kSqliteCounterTrigger[] = {
-    // SQLite: the inbox's order (newest activity first) read from an index instead of sorting
-    // 10,000 joined rows with their last message's text (the sort also needs a page cache
-    // that large). Updating the entry costs SQLite little on each message.
-    "CREATE INDEX threads_activity ON threads(last_message_id, id)",
     R"(CREATE TRIGGER messages_counted AFTER INSERT ON messages BEGIN
          UPDATE threads SET message_count = message_count + 1,
            last_sender = CASE WHEN NEW.id > last_message_id THEN NEW.sender ELSE last_sender END,
@@ -162,10 +158,9 @@ const char *const kSqliteCounterTrigger[] = {
 };
 const char *const kPostgresCounterTrigger[] = {
     // PostgreSQL: every message updates its thread's row and its sender's cursor row. With no
-    // index on the columns that change and free room in the page, those are HOT updates
-    // (no index entries, old versions pruned in place); an index on last_message_id would
-    // make each one a new tuple in every index of threads. The inbox sorts 10,000 narrow
-    // rows instead.
+    // index on the columns that change (so none on last_message_id: the store sorts the
+    // inbox itself) and free room in the page, those are HOT updates: no new index entries,
+    // old versions pruned in place.
     "ALTER TABLE threads SET (fillfactor = 50)",
     "ALTER TABLE read_cursors SET (fillfactor = 70)",
     R"(CREATE FUNCTION dpichat_message_counted() RETURNS trigger LANGUAGE plpgsql AS $$

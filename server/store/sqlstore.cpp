@@ -24,13 +24,26 @@ QString nextConnectionName()
     return u"dpichat-store-%1"_s.arg(++counter);
 }
 
-QString messageSelect(const QString &rest)
+} // namespace
+
+QString sql::textColumn(QStringView column, bool sqlite)
 {
-    return u"SELECT "_s + QString::fromUtf16(sql::kMessageColumns)
-            + u" FROM messages m JOIN users u ON u.id = m.sender "_s + rest;
+    return sqlite ? u"CAST(%1 AS BLOB)"_s.arg(column) : column.toString();
 }
 
-} // namespace
+QString sql::text(const QVariant &value)
+{
+    if (value.typeId() == QMetaType::QByteArray)
+        return QString::fromUtf8(value.toByteArray());
+    return value.toString();
+}
+
+QString sql::messageColumns(bool sqlite)
+{
+    return u"m.id, m.thread, m.sender, %1, %2, %3, m.created_at"_s.arg(
+            textColumn(u"u.name", sqlite), textColumn(u"m.client_id", sqlite),
+            textColumn(u"m.body", sqlite));
+}
 
 Message sql::readMessage(const QSqlQuery &q, int first)
 {
@@ -38,9 +51,9 @@ Message sql::readMessage(const QSqlQuery &q, int first)
     m.id = q.value(first).toLongLong();
     m.thread = q.value(first + 1).toLongLong();
     m.sender = q.value(first + 2).toLongLong();
-    m.senderName = q.value(first + 3).toString();
-    m.clientId = q.value(first + 4).toString();
-    m.text = q.value(first + 5).toString();
+    m.senderName = text(q.value(first + 3));
+    m.clientId = text(q.value(first + 4));
+    m.text = text(q.value(first + 5));
     m.createdAt = timeFromMs(q.value(first + 6).toLongLong());
     return m;
 }
@@ -188,6 +201,10 @@ std::optional<ProtocolError> SqlStore::configureSqlite()
 std::optional<ProtocolError> SqlStore::prepareStatements()
 {
     auto s = std::make_unique<Statements>();
+    const auto messageSelect = [sqlite = !m_isPostgres](const QString &rest) {
+        return u"SELECT "_s + sql::messageColumns(sqlite)
+                + u" FROM messages m JOIN users u ON u.id = m.sender "_s + rest;
+    };
     QList<std::pair<QSqlQuery *, QString>> statements{
         {&s->insertMessage,
          u"INSERT INTO messages (thread, sender, client_id, body, created_at) "

@@ -5,6 +5,8 @@
 #include "sqlstore_p.h"
 #include "sqlutil.h"
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace dpichat::server {
@@ -13,34 +15,64 @@ namespace {
 
 // One row per thread, everything a Thread needs in one round trip: an admin's inbox lists
 // every thread, and a query per thread would not scale with them. Per thread this reads the
-// thread's row and three rows by key (owner, the viewer's cursor, the last sender's name):
-// schema step 2 keeps the counts and the newest message on the thread's row, where counting
-// messages cost seconds for an inbox of 10,000 threads and 5,000,000 messages, and looking
-// up each last message by id most of what remained (docs/performance.md, "Big data").
+// thread's row and two or three rows by key (owner, the viewer's cursor, and the last
+// sender's name when that is not the owner): schema step 2 keeps the counts and the newest
+// message on the thread's row, where counting messages cost seconds for an inbox of 10,000
+// threads and 5,000,000 messages, and looking up each last message by id most of what
+// remained (docs/performance.md, "Big data").
 // unread = message_count - seen - own_after: messages after the viewer's cursor, less the
-// viewer's own among them. The `?` is the viewer.
-constexpr char16_t kThreadSelect[] =
-        u"SELECT t.id, t.owner, o.name, o.email, o.role, o.last_seen, t.owner_up_to, "
-        u"t.team_up_to, t.message_count - COALESCE(vc.seen, 0) - COALESCE(vc.own_after, 0), "
-        u"t.last_message_id, t.last_sender, u.name, t.last_client_id, t.last_body, "
-        u"t.last_created_at "
-        u"FROM threads t JOIN users o ON o.id = t.owner "
-        u"LEFT JOIN read_cursors vc ON vc.thread = t.id AND vc.user_id = ? "
-        u"LEFT JOIN users u ON u.id = t.last_sender ";
+// viewer's own among them. The `?` is the viewer. No ORDER BY: see sortByActivity().
+QString threadSelect(bool sqlite)
+{
+    const auto text = [sqlite](QStringView column) { return sql::textColumn(column, sqlite); };
+    return u"SELECT t.id, t.owner, %1, %2, %6, o.last_seen, t.owner_up_to, t.team_up_to, "
+           u"t.message_count - COALESCE(vc.seen, 0) - COALESCE(vc.own_after, 0), "
+           u"t.last_message_id, t.last_sender, %3, %4, %5, t.last_created_at "
+           u"FROM threads t JOIN users o ON o.id = t.owner "
+           u"LEFT JOIN read_cursors vc ON vc.thread = t.id AND vc.user_id = ? "
+           u"LEFT JOIN users u ON u.id = t.last_sender AND t.last_sender <> t.owner "_s.arg(
+                   text(u"o.name"), text(u"o.email"), text(u"u.name"), text(u"t.last_client_id"),
+                   text(u"t.last_body"), text(u"o.role"));
+}
 
-// Newest activity first (read from the threads_activity index on SQLite; PostgreSQL sorts the
-// rows, see migrations.cpp); threads without messages
-// (last_message_id 0, below every id) after, newest thread first.
-constexpr char16_t kThreadOrder[] = u" ORDER BY t.last_message_id DESC, t.id DESC";
+// Newest activity first; threads without messages (last_message_id 0, below every id) after,
+// newest thread first. Sorted here rather than by the database: SQLite would walk an index
+// and seek each thread's row from it, or sort the joined rows with their text; PostgreSQL
+// would sort them too. Sorting 10,000 structures in memory costs well under a millisecond.
+void sortByActivity(QList<Thread> &threads)
+{
+    // Keys sorted, then each thread moved once: swapping whole Threads (strings, the last
+    // message) while sorting cost more than the rest of reading them.
+    struct Key
+    {
+        qint64 lastId;
+        qint64 id;
+        qsizetype index;
+    };
+    QList<Key> keys;
+    keys.reserve(threads.size());
+    for (qsizetype i = 0; i < threads.size(); ++i) {
+        const Thread &t = threads.at(i);
+        keys.append({t.lastMessage ? t.lastMessage->id : 0, t.id, i});
+    }
+    std::sort(keys.begin(), keys.end(), [](const Key &a, const Key &b) {
+        return a.lastId != b.lastId ? a.lastId > b.lastId : a.id > b.id;
+    });
+    QList<Thread> sorted;
+    sorted.reserve(threads.size());
+    for (const Key &k : std::as_const(keys))
+        sorted.append(std::move(threads[k.index]));
+    threads = std::move(sorted);
+}
 
 Thread readThread(const QSqlQuery &q)
 {
     Thread t;
     t.id = q.value(0).toLongLong();
     t.owner.id = q.value(1).toLongLong();
-    t.owner.name = q.value(2).toString();
-    t.owner.email = q.value(3).toString();
-    t.owner.role = roleFromName(q.value(4).toString()).value_or(Role::Customer);
+    t.owner.name = sql::text(q.value(2));
+    t.owner.email = sql::text(q.value(3));
+    t.owner.role = roleFromName(sql::text(q.value(4))).value_or(Role::Customer);
     t.owner.online = false; // Presence is the Router's to fill in.
     t.owner.lastSeen = sql::optionalTimeFromVariant(q.value(5));
     t.readUpToOwner = q.value(6).toLongLong();
@@ -51,9 +83,10 @@ Thread readThread(const QSqlQuery &q)
         m.id = lastId;
         m.thread = t.id;
         m.sender = q.value(10).toLongLong();
-        m.senderName = q.value(11).toString();
-        m.clientId = q.value(12).toString();
-        m.text = q.value(13).toString();
+        // NULL when the owner sent it: the owner's name, already read.
+        m.senderName = m.sender == t.owner.id ? t.owner.name : sql::text(q.value(11));
+        m.clientId = sql::text(q.value(12));
+        m.text = sql::text(q.value(13));
         m.createdAt = sql::timeFromMs(q.value(14).toLongLong());
         t.lastMessage = std::move(m);
     }
@@ -84,7 +117,7 @@ Expected<QList<Thread>> SqlStore::queryThreads(const QString &where, const QList
         return *error;
     QSqlQuery q(m_db);
     q.setForwardOnly(true);
-    q.prepare(QString::fromUtf16(kThreadSelect) + where + QString::fromUtf16(kThreadOrder));
+    q.prepare(threadSelect(!m_isPostgres) + where);
     q.addBindValue(viewerId);
     for (const QVariant &value : binds)
         q.addBindValue(value);
@@ -93,6 +126,7 @@ Expected<QList<Thread>> SqlStore::queryThreads(const QString &where, const QList
     QList<Thread> threads;
     while (q.next())
         threads.emplace_back(readThread(q));
+    sortByActivity(threads);
     return threads;
 }
 

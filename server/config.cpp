@@ -39,6 +39,31 @@ QString value(const QCommandLineParser &p, const QSettings *ini, const QString &
     return {};
 }
 
+/// Every option, for the parse proper and for the early look at --event-dispatcher.
+QList<QCommandLineOption> serverOptions()
+{
+    return {
+        {QStringLiteral("listen"), QStringLiteral("Address to listen on (default 127.0.0.1)."), QStringLiteral("ADDR")},
+        {QStringLiteral("port"), QStringLiteral("Port to listen on (default 8787; 0 picks a free one)."), QStringLiteral("N")},
+        {QStringLiteral("db"), QStringLiteral("Database: sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB."), QStringLiteral("URL")},
+        {QStringLiteral("tls-cert"), QStringLiteral("TLS certificate (PEM) for wss://."), QStringLiteral("FILE")},
+        {QStringLiteral("tls-key"), QStringLiteral("TLS private key (PEM)."), QStringLiteral("FILE")},
+        {QStringLiteral("metrics-port"), QStringLiteral("Port for /healthz and /metrics (default: none; 0 picks a free one)."), QStringLiteral("N")},
+        {QStringLiteral("metrics-listen"), QStringLiteral("Address for /healthz and /metrics (default 127.0.0.1)."), QStringLiteral("ADDR")},
+        {QStringLiteral("rate-limit"), QStringLiteral("Requests per second per session (default 20; 0 turns it off)."), QStringLiteral("N")},
+        {QStringLiteral("config"), QStringLiteral("INI file with any of these options."), QStringLiteral("FILE")},
+        {QStringLiteral("demo"), QStringLiteral("Add the demo accounts if they are missing.")},
+        {QStringLiteral("sqlite-synchronous"), QStringLiteral("SQLite synchronous mode: FULL (default, survives power loss) or NORMAL."), QStringLiteral("MODE")},
+        {QStringLiteral("token-ttl-days"), QStringLiteral("Session token lifetime in days (default 30)."), QStringLiteral("N")},
+        {QStringLiteral("ping-interval"), QStringLiteral("Seconds between keep-alive pings; a session silent for two is dropped (default 30)."), QStringLiteral("N")},
+        {QStringLiteral("allowed-origins"), QStringLiteral("Comma-separated browser Origins allowed to connect (default: any)."), QStringLiteral("LIST")},
+        {QStringLiteral("event-dispatcher"), QStringLiteral("Main thread's event loop: qt (default, Qt's own) or epoll (a wake-up costs what is ready, not every connection)."), QStringLiteral("NAME")},
+        {QStringLiteral("email"), QStringLiteral("user add: the user's email."), QStringLiteral("E")},
+        {QStringLiteral("name"), QStringLiteral("user add: the user's name."), QStringLiteral("N")},
+        {QStringLiteral("role"), QStringLiteral("user add: admin, customer or member."), QStringLiteral("ROLE")},
+    };
+}
+
 bool parsePort(const QString &text, quint16 &out)
 {
     bool ok = false;
@@ -63,26 +88,7 @@ ParseOutcome parseCommandLine(const QStringList &arguments, ServerConfig &config
     p.setApplicationDescription(
         QStringLiteral("DPI Chat server: stores and routes support chat messages.\n\n")
         + usageText());
-    const QList<QCommandLineOption> options{
-        {QStringLiteral("listen"), QStringLiteral("Address to listen on (default 127.0.0.1)."), QStringLiteral("ADDR")},
-        {QStringLiteral("port"), QStringLiteral("Port to listen on (default 8787; 0 picks a free one)."), QStringLiteral("N")},
-        {QStringLiteral("db"), QStringLiteral("Database: sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB."), QStringLiteral("URL")},
-        {QStringLiteral("tls-cert"), QStringLiteral("TLS certificate (PEM) for wss://."), QStringLiteral("FILE")},
-        {QStringLiteral("tls-key"), QStringLiteral("TLS private key (PEM)."), QStringLiteral("FILE")},
-        {QStringLiteral("metrics-port"), QStringLiteral("Port for /healthz and /metrics (default: none; 0 picks a free one)."), QStringLiteral("N")},
-        {QStringLiteral("metrics-listen"), QStringLiteral("Address for /healthz and /metrics (default 127.0.0.1)."), QStringLiteral("ADDR")},
-        {QStringLiteral("rate-limit"), QStringLiteral("Requests per second per session (default 20; 0 turns it off)."), QStringLiteral("N")},
-        {QStringLiteral("config"), QStringLiteral("INI file with any of these options."), QStringLiteral("FILE")},
-        {QStringLiteral("demo"), QStringLiteral("Add the demo accounts if they are missing.")},
-        {QStringLiteral("sqlite-synchronous"), QStringLiteral("SQLite synchronous mode: FULL (default, survives power loss) or NORMAL."), QStringLiteral("MODE")},
-        {QStringLiteral("token-ttl-days"), QStringLiteral("Session token lifetime in days (default 30)."), QStringLiteral("N")},
-        {QStringLiteral("ping-interval"), QStringLiteral("Seconds between keep-alive pings; a session silent for two is dropped (default 30)."), QStringLiteral("N")},
-        {QStringLiteral("allowed-origins"), QStringLiteral("Comma-separated browser Origins allowed to connect (default: any)."), QStringLiteral("LIST")},
-        {QStringLiteral("email"), QStringLiteral("user add: the user's email."), QStringLiteral("E")},
-        {QStringLiteral("name"), QStringLiteral("user add: the user's name."), QStringLiteral("N")},
-        {QStringLiteral("role"), QStringLiteral("user add: admin, customer or member."), QStringLiteral("ROLE")},
-    };
-    p.addOptions(options);
+    p.addOptions(serverOptions());
     const QCommandLineOption help = p.addHelpOption();
     const QCommandLineOption version = p.addVersionOption();
     p.addPositionalArgument(QStringLiteral("command"), QStringLiteral("user … or stats; none to serve."),
@@ -146,6 +152,11 @@ ParseOutcome parseCommandLine(const QStringList &arguments, ServerConfig &config
         if (config.sqliteSynchronous != u"FULL" && config.sqliteSynchronous != u"NORMAL")
             return {ParseOutcome::UsageError, QStringLiteral("--sqlite-synchronous: FULL or NORMAL")};
     }
+    if (const QString v = value(p, s, QStringLiteral("event-dispatcher")); !v.isEmpty()) {
+        config.eventDispatcher = v.toLower();
+        if (config.eventDispatcher != u"epoll" && config.eventDispatcher != u"qt")
+            return {ParseOutcome::UsageError, QStringLiteral("--event-dispatcher: epoll or qt")};
+    }
     if (const QString v = value(p, s, QStringLiteral("allowed-origins")); !v.isEmpty())
         config.allowedOrigins = v.split(u',', Qt::SkipEmptyParts);
     config.db = value(p, s, QStringLiteral("db"));
@@ -160,6 +171,24 @@ ParseOutcome parseCommandLine(const QStringList &arguments, ServerConfig &config
     config.role = p.value(QStringLiteral("role"));
     config.command = p.positionalArguments();
     return {};
+}
+
+QString eventDispatcherFor(const QStringList &arguments)
+{
+    // Before QCoreApplication exists: no help text, no messages; the parse proper that
+    // follows reports any mistake.
+    QCommandLineParser p;
+    p.addOptions(serverOptions());
+    p.addOption({{QStringLiteral("h"), QStringLiteral("help")}, QString()});
+    p.addOption({{QStringLiteral("v"), QStringLiteral("version")}, QString()});
+    QString chosen;
+    if (p.parse(arguments)) {
+        std::unique_ptr<QSettings> ini;
+        if (p.isSet(QStringLiteral("config")) && QFileInfo(p.value(QStringLiteral("config"))).isReadable())
+            ini = std::make_unique<QSettings>(p.value(QStringLiteral("config")), QSettings::IniFormat);
+        chosen = value(p, ini.get(), QStringLiteral("event-dispatcher")).toLower();
+    }
+    return chosen == u"epoll" || chosen == u"qt" ? chosen : ServerConfig().eventDispatcher;
 }
 
 Expected<SqlStoreOptions> storeOptionsFor(const ServerConfig &config)

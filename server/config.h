@@ -27,6 +27,8 @@ struct ServerConfig
     qint64 maxOutputBytes = 4 * 1024 * 1024;
     int maxPendingConnections = 1024;
     int pingIntervalSeconds = 30; ///< A session silent for two intervals is dropped.
+    /// The main thread's event loop: "epoll" (EpollEventDispatcher) or "qt" (Qt's default).
+    QString eventDispatcher = QStringLiteral("qt");
 
     /// The command's words after the options: empty to serve, or e.g. {"user", "add"}.
     QStringList command;
@@ -46,6 +48,11 @@ struct ParseOutcome
 
 /// Parses `arguments` (argv as strings) into `config`.
 ParseOutcome parseCommandLine(const QStringList &arguments, ServerConfig &config);
+
+/// --event-dispatcher from `arguments` (or the --config file) before QCoreApplication is
+/// constructed, since the main thread's dispatcher must be chosen before that; the default
+/// when absent or not understood (parseCommandLine() then reports the mistake).
+QString eventDispatcherFor(const QStringList &arguments);
 
 /// The default database: a file in the platform's data directory.
 QString defaultDatabasePath();

@@ -2,6 +2,7 @@
 #include "cli/admincli.h"
 #include "config.h"
 #include "logging.h"
+#include "net/epolldispatcher.h"
 #include "net/pgeventbus.h"
 #include "server.h"
 #include "store/sqlstore.h"
@@ -62,6 +63,17 @@ int fail(const QString &message, int code)
 int main(int argc, char *argv[])
 {
     qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{category} %{type}: %{message}"));
+    // The main thread's event dispatcher can only be chosen before the application exists.
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments.append(QString::fromLocal8Bit(argv[i]));
+    if (eventDispatcherFor(arguments) == u"epoll") {
+        auto *dispatcher = new EpollEventDispatcher;
+        if (dispatcher->isValid())
+            QCoreApplication::setEventDispatcher(dispatcher); // the main thread owns it
+        else
+            delete dispatcher; // warned; Qt's own dispatcher serves
+    }
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("dpichat-server"));
     QCoreApplication::setApplicationVersion(QStringLiteral(DPICHAT_VERSION));

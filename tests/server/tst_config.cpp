@@ -50,7 +50,8 @@ void TstConfig::everyOptionFromTheFile()
                                  "sqlite-synchronous=normal\n"
                                  "token-ttl-days=3\n"
                                  "ping-interval=9\n"
-                                 "allowed-origins=https://a.example,https://b.example\n");
+                                 "allowed-origins=https://a.example,https://b.example\n"
+                                 "event-dispatcher=EPOLL\n");
     ServerConfig c;
     const ParseOutcome r = parseCommandLine({u"dpichat-server"_s, u"--config"_s, ini}, c);
     QCOMPARE(r.kind, ParseOutcome::Run);
@@ -67,6 +68,9 @@ void TstConfig::everyOptionFromTheFile()
     QCOMPARE(c.tokenTtlDays, 3);
     QCOMPARE(c.pingIntervalSeconds, 9);
     QCOMPARE(c.allowedOrigins, QStringList({u"https://a.example"_s, u"https://b.example"_s}));
+    QCOMPARE(c.eventDispatcher, u"epoll"_s);
+    // Read again before QCoreApplication would exist, as main() does.
+    QCOMPARE(eventDispatcherFor({u"dpichat-server"_s, u"--config"_s, ini}), u"epoll"_s);
 }
 
 void TstConfig::commandLineWins()
@@ -86,6 +90,18 @@ void TstConfig::commandLineWins()
     ServerConfig none;
     QCOMPARE(parseCommandLine({u"dpichat-server"_s}, none).kind, ParseOutcome::Run);
     QCOMPARE(none.metricsPort, -1); // No metrics endpoint unless asked for.
+
+    const QString epollIni = writeIni("event-dispatcher=epoll\n");
+    const QStringList qtWins{u"dpichat-server"_s, u"--config"_s, epollIni,
+                             u"--event-dispatcher"_s, u"qt"_s};
+    QCOMPARE(eventDispatcherFor(qtWins), u"qt"_s);
+    ServerConfig q;
+    QCOMPARE(parseCommandLine(qtWins, q).kind, ParseOutcome::Run);
+    QCOMPARE(q.eventDispatcher, u"qt"_s);
+    // A mistake falls back to the default early; the parse proper reports it.
+    const QStringList bad{u"dpichat-server"_s, u"--event-dispatcher"_s, u"select"_s};
+    QCOMPARE(eventDispatcherFor(bad), ServerConfig().eventDispatcher);
+    QCOMPARE(parseCommandLine(bad, q).kind, ParseOutcome::UsageError);
 }
 
 void TstConfig::badValuesInTheFileAreUsageErrors_data()
@@ -96,6 +112,7 @@ void TstConfig::badValuesInTheFileAreUsageErrors_data()
     QTest::newRow("metrics-listen") << QByteArray("metrics-listen=localhost.example\n");
     QTest::newRow("tls-cert alone") << QByteArray("tls-cert=/etc/c.pem\n");
     QTest::newRow("rate-limit") << QByteArray("rate-limit=-1\n");
+    QTest::newRow("event-dispatcher") << QByteArray("event-dispatcher=select\n");
 }
 
 void TstConfig::badValuesInTheFileAreUsageErrors()

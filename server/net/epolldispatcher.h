@@ -1,0 +1,95 @@
+#pragma once
+
+#include <QAbstractEventDispatcher>
+#include <QAtomicInt>
+#include <QList>
+#include <QMultiHash>
+
+#include <set>
+#include <sys/epoll.h>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+namespace dpichat::server {
+
+/// An event dispatcher on Linux's epoll for the server's main thread. Qt's own dispatchers
+/// hand every registered socket to poll() (or glib) on each wake-up, so each turn of the loop
+/// costs O(connections); here a wake-up costs O(sockets that are ready), and the kernel keeps
+/// the interest list. Semantics follow QEventDispatcherUNIX (Qt 6.4): posted events first,
+/// then wait, then socket notifiers, then timers; awake() and aboutToBlock() as it emits them.
+/// Timers live in an ordered set keyed by deadline, so starting and stopping one is O(log n).
+class EpollEventDispatcher : public QAbstractEventDispatcher
+{
+    Q_OBJECT
+public:
+    explicit EpollEventDispatcher(QObject *parent = nullptr);
+    ~EpollEventDispatcher() override;
+
+    /// False when the kernel refused the epoll or event file descriptor.
+    bool isValid() const { return m_epoll >= 0 && m_wakeFd >= 0; }
+
+    bool processEvents(QEventLoop::ProcessEventsFlags flags) override;
+
+    void registerSocketNotifier(QSocketNotifier *notifier) override;
+    void unregisterSocketNotifier(QSocketNotifier *notifier) override;
+
+    void registerTimer(int timerId, qint64 interval, Qt::TimerType timerType,
+                       QObject *object) override;
+    bool unregisterTimer(int timerId) override;
+    bool unregisterTimers(QObject *object) override;
+    QList<TimerInfo> registeredTimers(QObject *object) const override;
+    int remainingTime(int timerId) override;
+
+    void wakeUp() override;
+    void interrupt() override;
+
+private:
+    /// The notifiers of one file descriptor, by QSocketNotifier::Type, and the events the
+    /// kernel was last told to watch. Changes are applied just before waiting, so a write
+    /// notifier switched on and off within one turn costs no system call.
+    struct Watched
+    {
+        QSocketNotifier *byType[3] = {nullptr, nullptr, nullptr};
+        quint32 kernelEvents = 0;
+        bool dirty = false;
+    };
+    struct Timer
+    {
+        qint64 intervalMs = 0;
+        Qt::TimerType type = Qt::CoarseTimer;
+        QObject *object = nullptr;
+        qint64 deadlineNs = 0;
+        quint64 seq = 0; ///< Renewed at each scheduling: tells apart ids that were reused.
+        bool inEvent = false; ///< Its QTimerEvent is being delivered; never nest a second one.
+    };
+    /// Deadline, sequence (first come first served among equal deadlines), timer id.
+    using QueueEntry = std::tuple<qint64, quint64, int>;
+
+    void applyInterest();
+    void drainWakeUps();
+    int activateSocketNotifiers(const epoll_event *events, int count);
+    int activateTimers();
+    /// Nanoseconds until the first timer not being delivered is due; -1 without timers.
+    qint64 nsUntilNextTimer(qint64 now) const;
+    void schedule(int timerId, Timer &timer, qint64 deadlineNs);
+    qint64 firstDeadline(const Timer &timer, qint64 now) const;
+    qint64 nextDeadline(const Timer &timer, qint64 now) const;
+
+    int m_epoll = -1;
+    int m_wakeFd = -1;
+    QAtomicInt m_wakeUps;
+    QAtomicInt m_interrupt;
+
+    std::unordered_map<int, Watched> m_watched;
+    std::vector<int> m_dirtyFds;
+    QList<QSocketNotifier *> m_pending;
+    std::vector<epoll_event> m_events;
+
+    std::unordered_map<int, Timer> m_timers;
+    std::set<QueueEntry> m_queue;
+    QMultiHash<QObject *, int> m_timersByObject;
+    quint64 m_seq = 0;
+};
+
+} // namespace dpichat::server

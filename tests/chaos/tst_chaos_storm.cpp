@@ -289,7 +289,14 @@ void TestChaosStorm::twoThousandReconnectAndCatchUp()
     // The server stays responsive: every ping answered within 1 s, throughout. (A token login
     // is reads only and leaving users' last seen times are written once a second, so the
     // storm no longer puts a disk flush per client on the event loop: docs/robustness.md.)
-    QVERIFY2(worstPingMs < 1000, qPrintable(u"a ping took %1 ms"_s.arg(worstPingMs)));
+#if defined(__SANITIZE_ADDRESS__)
+    // Under AddressSanitizer the server runs several times slower: this build checks that
+    // nothing is lost, doubled or leaked in the storm; the 1 s promise is the normal build's.
+    constexpr qint64 kPingBoundMs = 10'000;
+#else
+    constexpr qint64 kPingBoundMs = 1'000;
+#endif
+    QVERIFY2(worstPingMs < kPingBoundMs, qPrintable(u"a ping took %1 ms"_s.arg(worstPingMs)));
 }
 
 QTEST_GUILESS_MAIN(TestChaosStorm)

@@ -54,6 +54,10 @@ std::variant<Options, int> parseOptions(const QStringList &arguments)
              u"N"_s},
             {u"threads-samples"_s, u"measure: samples of an admin's thread list (default 30)."_s,
              u"N"_s},
+            {u"appends"_s,
+             u"measure: at the end, also append N batches of 32 messages (a group commit) "
+             u"through SqlStore::appendMessages. Adds messages to the database."_s,
+             u"N"_s},
             {u"server"_s,
              u"measure: also start this dpichat-server on the database and time the same "
              u"requests over a WebSocket, logged in as an admin."_s,
@@ -93,7 +97,8 @@ std::variant<Options, int> parseOptions(const QStringList &arguments)
         || !readNumber(p, u"messages"_s, o.messages, 0) || !readNumber(p, u"seed"_s, o.seed, 0)
         || !readNumber(p, u"transaction-rows"_s, o.rowsPerTransaction, 1000)
         || !readNumber(p, u"samples"_s, o.samples, 1)
-        || !readNumber(p, u"threads-samples"_s, o.threadsSamples, 1))
+        || !readNumber(p, u"threads-samples"_s, o.threadsSamples, 1)
+        || !readNumber(p, u"appends"_s, o.appends, 0))
         return fail(u"a numeric option is not a number or too small"_s);
     if (o.admins >= o.users)
         return fail(u"--admins must be fewer than --users"_s);

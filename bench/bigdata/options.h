@@ -26,6 +26,7 @@ struct Options
     // measure
     int samples = 1'000;       ///< Per history and sync variant.
     int threadsSamples = 30;   ///< Each one lists every thread.
+    int appends = 0;           ///< Batches of 32 messages appended at the end (changes the data).
     QString serverBinary;      ///< With it, the same requests also end to end over a WebSocket.
     QString password;          ///< Every generated user's password.
 };

@@ -32,6 +32,7 @@ struct Series
     double percentileMs(double p) const { return percentileMs(micros, p); }
     /// A target is met when 99 of 100 answers come within it.
     bool meetsTarget() const { return percentileMs(0.99) < targetMs; }
+    bool hasTarget() const { return targetMs > 0; }
 };
 
 inline void printSeries(QTextStream &out, const QString &title, const QList<Series> &series)
@@ -56,8 +57,9 @@ inline void printSeries(QTextStream &out, const QString &title, const QList<Seri
                              ms(s.percentileMs(0.99)), ms(s.percentileMs(1.0)),
                              s.cpuMicros.isEmpty() ? QStringLiteral("-").rightJustified(9)
                                                    : ms(Series::percentileMs(s.cpuMicros, 0.5)))
-                        .arg(s.targetMs, 7, 'f', 0)
-                        .arg(s.meetsTarget() ? QStringLiteral("yes") : QStringLiteral("NO"));
+                        .arg(s.hasTarget() ? QString::number(s.targetMs, 'f', 0) : QStringLiteral("-"), 7)
+                        .arg(!s.hasTarget() ? QStringLiteral("-")
+                                 : s.meetsTarget() ? QStringLiteral("yes") : QStringLiteral("NO"));
     }
     out.flush();
 }

@@ -88,6 +88,13 @@ User Sampler::randomOwner()
             .second;
 }
 
+std::pair<qint64, qint64> Sampler::randomThreadWithOwner()
+{
+    const auto &t = m_threads.at(
+            std::uniform_int_distribution<qsizetype>(0, m_threads.size() - 1)(m_rng));
+    return {t.first, t.second.id};
+}
+
 std::pair<qint64, qint64> Sampler::randomMessage()
 {
     const qint64 id = std::uniform_int_distribution<qint64>(1, m_maxMessageId)(m_rng);
@@ -197,6 +204,25 @@ bool measureStore(const Options &options, Sampler &sampler, QList<Series> &serie
     while (ok && threads.micros.size() < options.threadsSamples)
         ok = listThreads();
     series = {threads, historyNewest, historyBefore, syncAdmin, syncOwner};
+
+    // The write path with the counters the schema keeps (trigger): a batch as the committer
+    // hands it over, messages from owners and admins into random threads.
+    Series appends{u"append (batch of 32, one commit)"_s, 0, {}, {}};
+    std::mt19937_64 rng(options.seed + 1);
+    for (int b = 0; ok && b < options.appends; ++b) {
+        QList<server::NewMessage> batch;
+        for (int i = 0; i < 32; ++i) {
+            const auto [thread, owner] = sampler.randomThreadWithOwner();
+            const bool fromOwner = rng() % 2 == 0;
+            const User &admin = sampler.admins().at(rng() % sampler.admins().size());
+            batch.append({thread, fromOwner ? owner : admin.id,
+                          u"bigdata-append-%1-%2-%3"_s.arg(options.seed).arg(b).arg(i),
+                          u"Appended while measuring."_s});
+        }
+        ok = timeCall(appends, [&] { return !hasError(store.appendMessages(batch)); });
+    }
+    if (!appends.micros.isEmpty())
+        series.append(appends);
     out << "store: " << threadRows << " threads per list (" << unread
         << " unread for the last admin), " << historyRows << " history rows, " << syncRows
         << " sync rows read" << Qt::endl;

@@ -31,6 +31,8 @@ public:
     qint64 randomThread();
     /// The owner of a random thread, as the server knows them after login.
     User randomOwner();
+    /// A random thread and its owner's id.
+    std::pair<qint64, qint64> randomThreadWithOwner();
     /// A random message id and its thread: long threads come up as often as they have messages.
     std::pair<qint64, qint64> randomMessage();
     /// A sync cursor: anywhere from the first message to the newest.
@@ -50,6 +52,7 @@ private:
 /// The Store-level timings: the very SqlStore calls the dispatcher makes for `threads` (as an
 /// admin), `history` (newest page and before an id; 50 a page, the protocol's default) and
 /// `sync` (after a cursor; pages of 500, the server's cap), as an admin and as an owner.
+/// With options.appends, also times appending batches of 32 messages (the data grows).
 /// Returns false when the store failed; the series are filled either way.
 bool measureStore(const Options &options, Sampler &sampler, QList<Series> &series);
 

@@ -6,12 +6,23 @@
 
 #include <QUuid>
 
+#include <algorithm>
+#include <limits>
+
 namespace dpichat {
 
 namespace {
 constexpr int kHistoryPage = 50;
 constexpr int kSyncPage = 500;
 constexpr int kTransientRetryMs = 2'000;
+
+/// The thread with an unread count the models can hold: they show it as an int and sum it
+/// over the inbox, which a server's count beyond that (or below zero) would overflow.
+Thread withSaneUnread(Thread thread)
+{
+    thread.unread = std::clamp<qint64>(thread.unread, 0, std::numeric_limits<int>::max());
+    return thread;
+}
 } // namespace
 
 ChatSession::ChatSession(Connection *connection, Outbox *outbox, QObject *parent)
@@ -249,8 +260,12 @@ void ChatSession::onPresence(qint64 user, bool online)
         Q_EMIT teamOnlineChanged(teamOnline());
 }
 
-void ChatSession::onThreads(const QList<Thread> &threads)
+void ChatSession::onThreads(const QList<Thread> &received)
 {
+    QList<Thread> threads;
+    threads.reserve(received.size());
+    for (const Thread &t : received)
+        threads.append(withSaneUnread(t));
     // Upsert rather than reset, so that a refresh after a reconnect keeps the selection.
     if (m_threads.rowCount() == 0) {
         m_threads.setThreads(threads);
@@ -276,14 +291,17 @@ void ChatSession::onThreads(const QList<Thread> &threads)
 
 void ChatSession::onThread(const Thread &thread)
 {
-    m_threads.upsertThread(thread);
+    m_threads.upsertThread(withSaneUnread(thread));
 }
 
 void ChatSession::onSync(const QList<Message> &messages, bool hasMore)
 {
+    const qint64 before = m_highestId;
     for (const Message &m : messages)
         onMessage(m, false);
-    if (hasMore && !messages.isEmpty())
+    // Another page only while pages bring something newer: a server that keeps saying "more"
+    // without it would otherwise be asked the same question forever.
+    if (hasMore && m_highestId > before)
         m_connection->requestSync(m_highestId, kSyncPage);
     else
         m_connection->requestThreads();

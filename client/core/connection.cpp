@@ -3,6 +3,8 @@
 #include "logging.h"
 #include "protocol/limits.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QNetworkInformation>
 #include <QRandomGenerator>
 #include <QSettings>
@@ -374,9 +376,18 @@ void Connection::onTextMessage(const QString &text)
         m_pongTimer.stop();
         m_pingTimer.start();
     }
-    auto decoded = decodeServerFrame(text.toUtf8());
+    const QByteArray utf8 = text.toUtf8();
+    auto decoded = decodeServerFrame(utf8);
     if (const auto *error = std::get_if<ProtocolError>(&decoded)) {
         qCWarning(lcClientNet) << "undecodable frame from the server:" << error->message;
+        // If it was meant as the answer to a waiting request, no other answer will come.
+        const QJsonValue re = QJsonDocument::fromJson(utf8).object().value(QLatin1StringView("re"));
+        const auto it = re.isDouble() ? m_pending.constFind(re.toInteger()) : m_pending.cend();
+        if (it != m_pending.cend()) {
+            const PendingRequest pending = *it;
+            m_pending.erase(it);
+            failRequest(re.toInteger(), pending, QStringLiteral("the reply could not be read"));
+        }
         return;
     }
     const auto &envelope = std::get<ServerFrameEnvelope>(decoded);
@@ -395,6 +406,11 @@ void Connection::handleReply(qint64 re, const ServerFrame &frame)
     }
     const PendingRequest pending = *it;
     m_pending.erase(it);
+    if (!replyFits(pending, frame)) {
+        failRequest(re, pending,
+                    QStringLiteral("a '%1' reply does not answer this request").arg(typeOf(frame)));
+        return;
+    }
 
     if (const auto *error = std::get_if<ErrorReply>(&frame)) {
         handleError(re, pending, *error);
@@ -412,6 +428,49 @@ void Connection::handleReply(qint64 re, const ServerFrame &frame)
         qCInfo(lcClientNet) << "logged out";
         disconnectFromServer();
     }
+}
+
+bool Connection::replyFits(const PendingRequest &pending, const ServerFrame &frame) const
+{
+    if (std::holds_alternative<ErrorReply>(frame))
+        return true;
+    switch (pending.kind) {
+    case RequestKind::Login:
+        return std::holds_alternative<WelcomeReply>(frame);
+    case RequestKind::Logout:
+    case RequestKind::Read:
+        return std::holds_alternative<OkReply>(frame);
+    case RequestKind::Threads:
+        return std::holds_alternative<ThreadsReply>(frame);
+    case RequestKind::History: {
+        const auto *history = std::get_if<HistoryReply>(&frame);
+        return history && history->thread == pending.thread;
+    }
+    case RequestKind::Send: {
+        // The message this request sent, and no other: a stranger's would be taken for ours.
+        const auto *sent = std::get_if<SentReply>(&frame);
+        return sent && sent->message.clientId == pending.clientId
+               && sent->message.thread == pending.thread && sent->message.sender == m_user.id;
+    }
+    case RequestKind::Sync:
+        return std::holds_alternative<SyncReply>(frame);
+    case RequestKind::Ping:
+        return std::holds_alternative<PongReply>(frame);
+    }
+    return false;
+}
+
+void Connection::failRequest(qint64 re, const PendingRequest &pending, const QString &why)
+{
+    qCWarning(lcClientNet) << "bad reply to request" << re << "from the server:" << why;
+    if (pending.kind == RequestKind::Login && m_everLoggedIn) {
+        // A resumed session: as if the answer never came; the next attempt may fare better.
+        onDisconnected();
+        return;
+    }
+    // Otherwise as if the server had failed the request, so that nothing waits for it forever
+    // (a send, refused as `internal`, goes out again shortly).
+    handleError(re, pending, ErrorReply{ErrorCode::Internal, why});
 }
 
 void Connection::handlePush(const ServerFrame &frame)

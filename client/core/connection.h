@@ -127,6 +127,10 @@ private:
     void handleReply(qint64 re, const ServerFrame &frame);
     void handlePush(const ServerFrame &frame);
     void handleError(qint64 re, const PendingRequest &pending, const ErrorReply &error);
+    /// Whether `frame` can be the answer to `pending` (an error always can).
+    bool replyFits(const PendingRequest &pending, const ServerFrame &frame) const;
+    /// A reply that could not be read or does not fit its request.
+    void failRequest(qint64 re, const PendingRequest &pending, const QString &why);
     void handleWelcome(const WelcomeReply &welcome);
     void failLogin(LoginError error, const QString &reason);
     void scheduleReconnect();

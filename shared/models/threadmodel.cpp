@@ -1,6 +1,7 @@
 #include "threadmodel.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace dpichat {
 
@@ -199,9 +200,16 @@ std::optional<Thread> ThreadModel::thread(qint64 threadId) const
 
 void ThreadModel::recountUnread()
 {
+    // Capped: a server's absurd counts must not wrap into a nonsense (or negative) badge.
+    constexpr qint64 kCap = std::numeric_limits<int>::max();
     qint64 total = 0;
-    for (const Thread &t : std::as_const(m_threads))
-        total += t.unread;
+    for (const Thread &t : std::as_const(m_threads)) {
+        total += std::clamp<qint64>(t.unread, 0, kCap);
+        if (total >= kCap) {
+            total = kCap;
+            break;
+        }
+    }
     if (int(total) == m_unreadTotal)
         return;
     m_unreadTotal = int(total);

@@ -3,6 +3,7 @@
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QTest>
+#include <limits>
 
 using namespace dpichat;
 
@@ -139,6 +140,18 @@ private Q_SLOTS:
         model.setUnread(3, 0); // no change, no signal
         QCOMPARE(total.size(), 1);
         QCOMPARE(changed.size(), 1);
+    }
+
+    void unreadTotalIsCapped()
+    {
+        // Absurd counts from a server: the badge stays at the largest int, never wraps.
+        ThreadModel model;
+        QList<Thread> threads;
+        for (int i = 1; i <= 3; ++i)
+            threads.append(makeThread(i, QStringLiteral("t%1").arg(i), i, (qint64(1) << 53) - 1));
+        threads.append(makeThread(4, QStringLiteral("t4"), 4, -5));
+        model.setThreads(threads);
+        QCOMPARE(model.unreadTotal(), std::numeric_limits<int>::max());
     }
 
     void readCursorsMoveForward()

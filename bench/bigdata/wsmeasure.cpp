@@ -34,6 +34,7 @@ public:
                              if (frame.value(u"re"_s).toInteger(-1) != m_waitingFor)
                                  return;
                              m_elapsedNs = elapsed;
+                             m_replyChars = text.size();
                              m_reply = frame;
                              m_loop.quit();
                          });
@@ -66,6 +67,7 @@ public:
         return m_reply.value(u"type"_s).toString();
     }
     qint64 micros() const { return m_elapsedNs / 1000; }
+    qint64 replyChars() const { return m_replyChars; }
     void close() { m_socket.close(); }
 
 private:
@@ -75,6 +77,7 @@ private:
     qint64 m_nextId = 0;
     qint64 m_waitingFor = -1;
     qint64 m_elapsedNs = 0;
+    qint64 m_replyChars = 0;
     QJsonObject m_reply;
 };
 
@@ -143,6 +146,8 @@ bool measureWebSocket(const Options &options, Sampler &sampler, QList<Series> &s
     Series historyBefore{u"history (before an id, 50)"_s, 5, {}, {}};
     Series syncAdmin{u"sync (admin, page of 500)"_s, 20, {}, {}};
     bool ok = client.request(ThreadsRequest{}) == u"threads"; // Warm-up, untimed.
+    QTextStream(stdout) << "end to end: the threads reply has " << client.replyChars()
+                        << " characters" << Qt::endl;
     const auto timed = [&](Series &s, const Request &r, QLatin1StringView expected) {
         const bool answered = client.request(r) == expected;
         s.micros.append(client.micros());

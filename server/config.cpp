@@ -57,7 +57,7 @@ QList<QCommandLineOption> serverOptions()
         {QStringLiteral("token-ttl-days"), QStringLiteral("Session token lifetime in days (default 30)."), QStringLiteral("N")},
         {QStringLiteral("ping-interval"), QStringLiteral("Seconds between keep-alive pings; a session silent for two is dropped (default 30)."), QStringLiteral("N")},
         {QStringLiteral("allowed-origins"), QStringLiteral("Comma-separated browser Origins allowed to connect (default: any)."), QStringLiteral("LIST")},
-        {QStringLiteral("event-dispatcher"), QStringLiteral("Main thread's event loop: qt (default, Qt's own) or epoll (a wake-up costs what is ready, not every connection)."), QStringLiteral("NAME")},
+        {QStringLiteral("event-dispatcher"), QStringLiteral("Main thread's event loop: epoll (default; a wake-up costs what is ready, not every connection) or qt (Qt's own)."), QStringLiteral("NAME")},
         {QStringLiteral("email"), QStringLiteral("user add: the user's email."), QStringLiteral("E")},
         {QStringLiteral("name"), QStringLiteral("user add: the user's name."), QStringLiteral("N")},
         {QStringLiteral("role"), QStringLiteral("user add: admin, customer or member."), QStringLiteral("ROLE")},

@@ -28,7 +28,7 @@ struct ServerConfig
     int maxPendingConnections = 1024;
     int pingIntervalSeconds = 30; ///< A session silent for two intervals is dropped.
     /// The main thread's event loop: "epoll" (EpollEventDispatcher) or "qt" (Qt's default).
-    QString eventDispatcher = QStringLiteral("qt");
+    QString eventDispatcher = QStringLiteral("epoll");
 
     /// The command's words after the options: empty to serve, or e.g. {"user", "add"}.
     QStringList command;

@@ -94,10 +94,9 @@ QByteArray timeText(const QDateTime &time)
     return QByteArray(buffer, n);
 }
 
-QByteArray message(const Message &m)
+namespace {
+void appendMessage(QByteArray &out, const Message &m)
 {
-    QByteArray out;
-    out.reserve(160 + m.text.size() * 2);
     out.append("{\"clientId\":");
     appendString(out, m.clientId);
     out.append(",\"createdAt\":");
@@ -113,6 +112,74 @@ QByteArray message(const Message &m)
     out.append(",\"thread\":");
     appendInt(out, m.thread);
     out.append('}');
+}
+} // namespace
+
+QByteArray message(const Message &m)
+{
+    QByteArray out;
+    out.reserve(160 + m.text.size() * 2);
+    appendMessage(out, m);
+    return out;
+}
+
+void appendUser(QByteArray &out, const User &u)
+{
+    out.append("{\"email\":");
+    appendString(out, u.email);
+    out.append(",\"id\":");
+    appendInt(out, u.id);
+    out.append(",\"lastSeen\":");
+    if (u.lastSeen)
+        appendTime(out, *u.lastSeen);
+    else
+        out.append("null");
+    out.append(",\"name\":");
+    appendString(out, u.name);
+    out.append(",\"online\":");
+    out.append(u.online ? "true" : "false");
+    out.append(",\"role\":");
+    appendString(out, roleName(u.role));
+    out.append('}');
+}
+
+void appendThread(QByteArray &out, const Thread &t)
+{
+    out.append("{\"id\":");
+    appendInt(out, t.id);
+    out.append(",\"lastMessage\":");
+    if (t.lastMessage)
+        appendMessage(out, *t.lastMessage);
+    else
+        out.append("null");
+    out.append(",\"owner\":");
+    appendUser(out, t.owner);
+    out.append(",\"readUpTo\":{\"owner\":");
+    appendInt(out, t.readUpToOwner);
+    out.append(",\"team\":");
+    appendInt(out, t.readUpToTeam);
+    out.append("},\"unread\":");
+    appendInt(out, t.unread);
+    out.append('}');
+}
+
+QByteArray threadsReply(const QList<Thread> &threads, const QJsonValue &re)
+{
+    QByteArray out;
+    out.reserve(64 + threads.size() * 400);
+    out.append('{');
+    if (!re.isUndefined() && !re.isNull()) {
+        out.append("\"re\":");
+        appendId(out, re);
+        out.append(',');
+    }
+    out.append("\"threads\":[");
+    for (qsizetype i = 0; i < threads.size(); ++i) {
+        if (i)
+            out.append(',');
+        appendThread(out, threads.at(i));
+    }
+    out.append("],\"type\":\"threads\"}");
     return out;
 }
 

@@ -22,5 +22,12 @@ QByteArray message(const Message &message);
 QByteArray sentReply(const QByteArray &messageJson, const QJsonValue &re);
 /// `{"type":"message","message":…}` around an already encoded message.
 QByteArray messagePush(const QByteArray &messageJson);
+/// A User as a JSON object, appended.
+void appendUser(QByteArray &out, const User &user);
+/// A Thread as a JSON object, appended.
+void appendThread(QByteArray &out, const Thread &thread);
+/// `{"type":"threads","re":…,"threads":[…]}`: an admin's list may hold ten thousand threads,
+/// each with its newest message, which the generic codec builds as a tree of QJsonObjects.
+QByteArray threadsReply(const QList<Thread> &threads, const QJsonValue &re);
 
 } // namespace dpichat::fastjson

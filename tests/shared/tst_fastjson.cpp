@@ -19,6 +19,7 @@ private Q_SLOTS:
     void messageMatchesCodec();
     void timeMatchesQt_data();
     void timeMatchesQt();
+    void threadsMatchCodec();
 };
 
 void TestFastJson::messageMatchesCodec_data()
@@ -84,6 +85,41 @@ void TestFastJson::timeMatchesQt()
     // A time in another zone is written as the same instant in UTC.
     const QDateTime berlin = t.toTimeZone(QTimeZone("Europe/Berlin"));
     QCOMPARE(QString::fromLatin1(fastjson::timeText(berlin)), t.toString(Qt::ISODateWithMs));
+}
+
+void TestFastJson::threadsMatchCodec()
+{
+    Message last;
+    last.id = 9007199254740991LL;
+    last.thread = 3;
+    last.sender = 4;
+    last.senderName = u"Zoë \"Z\" \U0001F600"_s;
+    last.clientId = u"c-1"_s;
+    last.text = u"line\nnext\u2028</script>"_s;
+    last.createdAt = QDateTime::fromMSecsSinceEpoch(1795592178123LL, Qt::UTC);
+    Thread withMessage;
+    withMessage.id = 3;
+    withMessage.owner = User{4, u"Zoë"_s, u"zoe@example.com"_s, Role::Customer, true,
+                             QDateTime::fromMSecsSinceEpoch(1709164800999LL, Qt::UTC)};
+    withMessage.lastMessage = last;
+    withMessage.unread = 12;
+    withMessage.readUpToOwner = 9007199254740991LL;
+    withMessage.readUpToTeam = 7;
+    Thread empty;
+    empty.id = 5;
+    empty.owner = User{6, u"Max"_s, u"max@example.com"_s, Role::Member, false, std::nullopt};
+    for (const QList<Thread> &threads : {QList<Thread>{}, QList<Thread>{withMessage, empty}}) {
+        for (const QJsonValue &re : {QJsonValue(17), QJsonValue(u"r"_s), QJsonValue(QJsonValue::Undefined)}) {
+            const QByteArray fast = fastjson::threadsReply(threads, re);
+            QJsonParseError error;
+            const QJsonDocument doc = QJsonDocument::fromJson(fast, &error);
+            QVERIFY2(error.error == QJsonParseError::NoError, fast.constData());
+            QCOMPARE(doc.object(), QJsonDocument::fromJson(encodeServerFrame(ThreadsReply{threads}, re)).object());
+            const auto decoded = decodeServerFrame(fast);
+            QVERIFY(std::holds_alternative<ServerFrameEnvelope>(decoded));
+            QCOMPARE(std::get<ThreadsReply>(std::get<ServerFrameEnvelope>(decoded).frame).threads, threads);
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestFastJson)

@@ -61,6 +61,13 @@ Listener::Listener(Dispatcher &dispatcher, Metrics &metrics, const ListenerOptio
                 if (!cors->allowed())
                     qCInfo(lcNet) << "refused a connection from origin" << origin;
             });
+    // A quarter of the shortest deadline, at most a second: deadlines are kept within that.
+    const int shortest = qMin(options.handshakeTimeoutMs,
+                              qMin(options.sessionLimits.loginTimeoutMs,
+                                   options.sessionLimits.pingIntervalMs));
+    m_tick.setInterval(qBound(50, shortest / 4, 1000));
+    connect(&m_tick, &QTimer::timeout, this, &Listener::onTick);
+    m_tick.start();
 }
 
 Listener::~Listener()
@@ -96,18 +103,16 @@ void Listener::onTcpConnection()
         // QWebSocketServer leaves Nagle's algorithm on; small pushes would wait for ACKs.
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         const QString key = peerKey(socket->peerAddress(), socket->peerPort());
-        m_upgrading.insert(key, socket);
-        connect(socket, &QObject::destroyed, this, [this, key, socket] {
-            if (m_upgrading.value(key) == socket)
-                m_upgrading.remove(key);
+        Upgrading u;
+        u.socket = socket;
+        u.deadlineMs = Session::monotonicMs() + m_options.handshakeTimeoutMs;
+        u.onDestroyed = connect(socket, &QObject::destroyed, this, [this, key, socket] {
+            if (const auto it = m_upgrading.constFind(key);
+                it != m_upgrading.cend() && it->socket == socket) {
+                m_upgrading.erase(it);
+            }
         });
-        QTimer::singleShot(m_options.handshakeTimeoutMs, socket, [this, key, socket] {
-            if (m_upgrading.value(key) != socket)
-                return; // upgraded: the Session's login timeout takes over
-            m_upgrading.remove(key);
-            qCInfo(lcNet) << "closing a connection that did not finish its upgrade in time";
-            socket->abort();
-        });
+        m_upgrading.insert(key, u);
         m_ws->handleConnection(socket);
     }
 }
@@ -115,7 +120,12 @@ void Listener::onTcpConnection()
 void Listener::onWebSocket()
 {
     while (QWebSocket *socket = m_ws->nextPendingConnection()) {
-        m_upgrading.remove(peerKey(socket->peerAddress(), socket->peerPort()));
+        // Upgraded: the Session's login deadline takes over.
+        if (const auto it = m_upgrading.constFind(peerKey(socket->peerAddress(), socket->peerPort()));
+            it != m_upgrading.cend()) {
+            disconnect(it->onDestroyed);
+            m_upgrading.erase(it);
+        }
         m_metrics.countConnection();
         auto *session = new Session(socket, m_dispatcher, m_options.sessionLimits, m_metrics, this);
         m_sessions.insert(session);
@@ -126,6 +136,36 @@ void Listener::onWebSocket()
             s->deleteLater();
         });
     }
+}
+
+void Listener::onTick()
+{
+    const qint64 now = Session::monotonicMs();
+    QList<QTcpSocket *> overdue;
+    for (auto it = m_upgrading.begin(); it != m_upgrading.end();) {
+        if (now < it->deadlineMs) {
+            ++it;
+            continue;
+        }
+        disconnect(it->onDestroyed);
+        overdue.append(it->socket);
+        it = m_upgrading.erase(it);
+    }
+    for (QTcpSocket *socket : std::as_const(overdue)) {
+        qCInfo(lcNet) << "closing a connection that did not finish its upgrade in time";
+        socket->abort();
+    }
+
+    m_due.clear();
+    for (Session *s : std::as_const(m_sessions)) {
+        if (s->nextDeadlineMs() <= now)
+            m_due.append(s);
+    }
+    for (Session *s : std::as_const(m_due)) {
+        if (m_sessions.contains(s)) // an earlier one's close may have finished it
+            s->onTick(now);
+    }
+    m_due.clear();
 }
 
 void Listener::closeAll(int code, const QString &reason)

@@ -8,6 +8,7 @@
 #include <QSet>
 #include <QSslConfiguration>
 #include <QStringList>
+#include <QTimer>
 
 class QTcpServer;
 class QTcpSocket;
@@ -50,6 +51,15 @@ public:
 private:
     void onTcpConnection();
     void onWebSocket();
+    /// One timer for every connection: upgrade deadlines, login deadlines, liveness pings.
+    void onTick();
+
+    struct Upgrading
+    {
+        QTcpSocket *socket = nullptr;
+        qint64 deadlineMs = 0;
+        QMetaObject::Connection onDestroyed; ///< Dropped once upgraded: nothing to hold then.
+    };
 
     Dispatcher &m_dispatcher;
     Metrics &m_metrics;
@@ -61,7 +71,11 @@ private:
     /// QWebSocketServer's handshake timeout covers only the connections it accepts itself,
     /// not those given to handleConnection(): without this, a peer that never finishes its
     /// upgrade would hold its socket forever (found by tst_chaos_idle).
-    QHash<QString, QTcpSocket *> m_upgrading;
+    QHash<QString, Upgrading> m_upgrading;
+    QTimer m_tick;
+    /// Reused by onTick(): the sessions due, gathered before any is acted on, since acting
+    /// may close one and so change m_sessions.
+    QList<Session *> m_due;
 };
 
 } // namespace dpichat::server

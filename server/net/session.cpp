@@ -5,7 +5,11 @@
 #include "net/dispatcher.h"
 #include "protocol/limits.h"
 
+#include <QTimer>
 #include <QWebSocket>
+
+#include <chrono>
+#include <limits>
 
 namespace dpichat::server {
 
@@ -31,18 +35,10 @@ Session::Session(QWebSocket *socket, Dispatcher &dispatcher, const SessionLimits
     connect(m_socket, &QWebSocket::disconnected, this, &Session::onDisconnected);
     connect(m_socket, &QWebSocket::pong, this, [this] { m_sinceActivity.start(); });
 
-    m_loginTimer.setSingleShot(true);
-    connect(&m_loginTimer, &QTimer::timeout, this, [this] {
-        if (!m_loggedIn) {
-            qCInfo(lcNet) << "closing a session that did not log in in time";
-            close(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("login timeout"));
-        }
-    });
-    m_loginTimer.start(limits.loginTimeoutMs);
-
+    const qint64 now = monotonicMs();
+    m_loginDeadlineMs = now + limits.loginTimeoutMs;
+    m_nextLivenessMs = now + limits.pingIntervalMs;
     m_sinceActivity.start();
-    connect(&m_livenessTimer, &QTimer::timeout, this, &Session::onLivenessCheck);
-    m_livenessTimer.start(limits.pingIntervalMs);
 }
 
 Session::~Session() = default;
@@ -59,7 +55,7 @@ void Session::setLoggedIn(const User &user, qint64 ownThread, const QString &tok
     m_token = token;
     m_loggedIn = true;
     m_loginPending = false;
-    m_loginTimer.stop();
+    m_loginDeadlineMs = 0;
 }
 
 void Session::sendText(const QString &frame)
@@ -108,6 +104,36 @@ void Session::close(int code, const QString &reason)
     QTimer::singleShot(2000, this, [this] { m_socket->abort(); });
 }
 
+qint64 Session::monotonicMs()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+qint64 Session::nextDeadlineMs() const
+{
+    if (m_closing)
+        return std::numeric_limits<qint64>::max();
+    return m_loginDeadlineMs != 0 ? qMin(m_loginDeadlineMs, m_nextLivenessMs) : m_nextLivenessMs;
+}
+
+void Session::onTick(qint64 nowMs)
+{
+    if (m_closing)
+        return;
+    if (m_loginDeadlineMs != 0 && nowMs >= m_loginDeadlineMs && !m_loggedIn) {
+        m_loginDeadlineMs = 0;
+        qCInfo(lcNet) << "closing a session that did not log in in time";
+        close(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("login timeout"));
+        return;
+    }
+    if (nowMs >= m_nextLivenessMs) {
+        m_nextLivenessMs = nowMs + m_limits.pingIntervalMs;
+        onLivenessCheck();
+    }
+}
+
 void Session::onText(const QString &text)
 {
     m_sinceActivity.start();
@@ -152,8 +178,6 @@ void Session::onLivenessCheck()
 void Session::onDisconnected()
 {
     m_closing = true;
-    m_loginTimer.stop();
-    m_livenessTimer.stop();
     Q_EMIT finished(this);
 }
 

@@ -7,7 +7,6 @@
 #include <QElapsedTimer>
 #include <QHostAddress>
 #include <QObject>
-#include <QTimer>
 
 class QWebSocket;
 
@@ -54,6 +53,14 @@ public:
     /// Closes the socket with a close frame; the session goes away when it is closed.
     void close(int code, const QString &reason);
 
+    /// The login deadline and the liveness check, driven by the Listener's one timer for all
+    /// sessions (a QTimer each would cost two timer objects, their connections and two
+    /// dispatcher entries per connection). `nowMs` is monotonicMs().
+    void onTick(qint64 nowMs);
+    /// The earliest time onTick() has something to do.
+    qint64 nextDeadlineMs() const;
+    static qint64 monotonicMs();
+
 Q_SIGNALS:
     /// The socket is gone; the owner removes and deletes the session.
     void finished(dpichat::server::Session *session);
@@ -70,8 +77,8 @@ private:
     Metrics &m_metrics;
     SessionLimits m_limits;
     TokenBucket m_bucket;
-    QTimer m_loginTimer;
-    QTimer m_livenessTimer;
+    qint64 m_loginDeadlineMs = 0; ///< 0 once logged in.
+    qint64 m_nextLivenessMs = 0;
     QElapsedTimer m_sinceActivity;
     User m_user;
     qint64 m_ownThread = 0;

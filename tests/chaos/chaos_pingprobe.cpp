@@ -109,6 +109,10 @@ int main(int argc, char **argv)
         if (::read(STDIN_FILENO, buffer, sizeof buffer) > 0)
             return;
         input.setEnabled(false);
+        // Nothing more after "done": a pong handled while the loop winds down would print an
+        // rtt line that "done" did not count.
+        pinger.stop();
+        QObject::disconnect(&socket, &QWebSocket::textMessageReceived, nullptr, nullptr);
         qint64 worstOutstanding = 0;
         for (const qint64 at : std::as_const(outstanding))
             worstOutstanding = qMax(worstOutstanding, clock.elapsed() - at);

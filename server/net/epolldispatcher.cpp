@@ -412,8 +412,9 @@ int EpollEventDispatcher::activateTimers()
 void EpollEventDispatcher::wakeUp()
 {
     // Any thread. One write until the loop has drained it.
-    if (m_wakeUps.testAndSetAcquire(0, 1))
+    if (m_wakeUps.testAndSetAcquire(0, 1)) {
         [[maybe_unused]] const int r = eventfd_write(m_wakeFd, 1);
+    }
 }
 
 void EpollEventDispatcher::interrupt()

@@ -118,11 +118,7 @@ void Committer::finishBatch(const Expected<QList<AppendResult>> &stored)
 
 void Committer::flush()
 {
-    if (!m_worker) {
-        startBatch();
-        return;
-    }
-    startBatch();
+    startBatch(); // without a storage thread, stored when this returns
     while (m_busy) {
         // Wait for the storage thread to finish what it was given, then take its answer.
         QMetaObject::invokeMethod(m_worker.get(), [] {}, Qt::BlockingQueuedConnection);

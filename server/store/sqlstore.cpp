@@ -206,10 +206,6 @@ std::optional<ProtocolError> SqlStore::prepareStatements()
                 + u" FROM messages m JOIN users u ON u.id = m.sender "_s + rest;
     };
     QList<std::pair<QSqlQuery *, QString>> statements{
-        {&s->insertMessage,
-         u"INSERT INTO messages (thread, sender, client_id, body, created_at) "
-         u"VALUES (?, ?, ?, ?, ?) "
-         u"ON CONFLICT (sender, client_id) DO NOTHING RETURNING id"_s},
         {&s->messageByClientId, messageSelect(u"WHERE m.sender = ? AND m.client_id = ?"_s)},
         {&s->userName, u"SELECT name FROM users WHERE id = ?"_s},
         {&s->historyPage,
@@ -277,6 +273,25 @@ Expected<int> SqlStore::schemaVersion()
     return dpichat::server::schemaVersion(m_db);
 }
 
+Expected<QSqlQuery *> SqlStore::insertStatement(int rows)
+{
+    QSqlQuery &q = m_stmts->insertMessages[rows];
+    if (!q.lastQuery().isEmpty())
+        return &q;
+    QString text = u"INSERT INTO messages (thread, sender, client_id, body, created_at) VALUES "_s;
+    for (int i = 0; i < rows; ++i)
+        text += i == 0 ? u"(?, ?, ?, ?, ?)"_s : u", (?, ?, ?, ?, ?)"_s;
+    text += u" ON CONFLICT (sender, client_id) DO NOTHING RETURNING id, sender, client_id"_s;
+    q = QSqlQuery(m_db);
+    q.setForwardOnly(true);
+    if (!q.prepare(text)) {
+        auto error = sql::failure(q, "prepare statements"_L1);
+        m_stmts->insertMessages.remove(rows);
+        return error;
+    }
+    return &q;
+}
+
 Expected<QList<AppendResult>> SqlStore::appendMessages(const QList<NewMessage> &messages)
 {
     if (auto error = notOpen())
@@ -297,46 +312,68 @@ Expected<QList<AppendResult>> SqlStore::appendMessages(const QList<NewMessage> &
     }
     QHash<qint64, QString> senderNames; // A batch is mostly a few senders.
     const qint64 now = sql::nowMs();
-    for (const NewMessage &in : messages) {
-        QSqlQuery &insert = m_stmts->insertMessage;
-        sql::FinishGuard insertDone(insert);
-        insert.addBindValue(in.thread);
-        insert.addBindValue(in.sender);
-        insert.addBindValue(in.clientId);
-        insert.addBindValue(in.text);
-        insert.addBindValue(now);
-        if (!insert.exec())
-            return sql::failure(insert, "insert message"_L1);
-        if (insert.next()) {
-            AppendResult r;
-            r.created = true;
-            r.message.id = insert.value(0).toLongLong();
-            r.message.thread = in.thread;
-            r.message.sender = in.sender;
-            r.message.clientId = in.clientId;
-            r.message.text = in.text;
-            r.message.createdAt = sql::timeFromMs(now);
-            auto name = senderNames.constFind(in.sender);
-            if (name == senderNames.constEnd()) {
-                QSqlQuery &q = m_stmts->userName;
-                sql::FinishGuard done(q);
+    for (qsizetype first = 0; first < messages.size(); first += kRowsPerInsert) {
+        const int rows = int(std::min<qsizetype>(kRowsPerInsert, messages.size() - first));
+        const Expected<QSqlQuery *> insert = insertStatement(rows);
+        if (hasError(insert))
+            return std::get<ProtocolError>(insert);
+        QSqlQuery &q = *std::get<QSqlQuery *>(insert);
+        // The ids of the rows stored, by (sender, client id): RETURNING names no order, and a
+        // row whose (sender, client id) is already stored returns nothing.
+        QHash<std::pair<qint64, QString>, qint64> stored;
+        {
+            sql::FinishGuard insertDone(q);
+            for (qsizetype i = first; i < first + rows; ++i) {
+                const NewMessage &in = messages.at(i);
+                q.addBindValue(in.thread);
                 q.addBindValue(in.sender);
-                if (!q.exec())
-                    return sql::failure(q, "read sender name"_L1);
-                name = senderNames.insert(in.sender, q.next() ? q.value(0).toString() : QString());
+                q.addBindValue(in.clientId);
+                q.addBindValue(in.text);
+                q.addBindValue(now);
             }
-            r.message.senderName = *name;
-            results.append(r);
-            continue;
+            if (!q.exec())
+                return sql::failure(q, "insert messages"_L1);
+            stored.reserve(rows);
+            while (q.next())
+                stored.insert({q.value(1).toLongLong(), q.value(2).toString()},
+                              q.value(0).toLongLong());
         }
-        // (sender, clientId) is already stored, perhaps earlier in this same batch.
-        QSqlQuery &q = m_stmts->messageByClientId;
-        sql::FinishGuard done(q);
-        q.addBindValue(in.sender);
-        q.addBindValue(in.clientId);
-        if (!q.exec() || !q.next())
-            return sql::failure(q, "read existing message"_L1);
-        results.append(AppendResult{sql::readMessage(q), false});
+        for (qsizetype i = first; i < first + rows; ++i) {
+            const NewMessage &in = messages.at(i);
+            // take(): a second copy in the same batch finds the first one stored, below.
+            const qint64 id = stored.take({in.sender, in.clientId});
+            if (id > 0) {
+                AppendResult r;
+                r.created = true;
+                r.message.id = id;
+                r.message.thread = in.thread;
+                r.message.sender = in.sender;
+                r.message.clientId = in.clientId;
+                r.message.text = in.text;
+                r.message.createdAt = sql::timeFromMs(now);
+                auto name = senderNames.constFind(in.sender);
+                if (name == senderNames.constEnd()) {
+                    QSqlQuery &nq = m_stmts->userName;
+                    sql::FinishGuard done(nq);
+                    nq.addBindValue(in.sender);
+                    if (!nq.exec())
+                        return sql::failure(nq, "read sender name"_L1);
+                    name = senderNames.insert(in.sender,
+                                              nq.next() ? nq.value(0).toString() : QString());
+                }
+                r.message.senderName = *name;
+                results.append(r);
+                continue;
+            }
+            // (sender, clientId) is already stored, perhaps earlier in this same batch.
+            QSqlQuery &eq = m_stmts->messageByClientId;
+            sql::FinishGuard done(eq);
+            eq.addBindValue(in.sender);
+            eq.addBindValue(in.clientId);
+            if (!eq.exec() || !eq.next())
+                return sql::failure(eq, "read existing message"_L1);
+            results.append(AppendResult{sql::readMessage(eq), false});
+        }
     }
     if (m_isPostgres && m_appendNotification) {
         const QString payload = m_appendNotification(results);

@@ -4,6 +4,7 @@
 
 #include "sqlstore.h"
 
+#include <QHash>
 #include <QSqlQuery>
 
 namespace dpichat::server {
@@ -11,7 +12,8 @@ namespace dpichat::server {
 /// The statements on the paths every chat message takes, prepared once per connection.
 struct SqlStore::Statements
 {
-    QSqlQuery insertMessage;
+    /// INSERTs of 1 to kRowsPerInsert messages, prepared on first use of each size.
+    QHash<int, QSqlQuery> insertMessages;
     QSqlQuery messageByClientId;
     QSqlQuery userName;
     QSqlQuery historyPage;

@@ -5,6 +5,7 @@
 #include <QLoggingCategory>
 #include <QRandomGenerator>
 #include <QRegularExpression>
+#include <QSet>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -156,6 +157,7 @@ private Q_SLOTS:
     void userSetters();
     void appendIsIdempotent();
     void batchRollsBackOnFailure();
+    void largeBatchSpansStatements();
     void idsStrictlyIncreaseAndAreNeverReused();
     void historyPages_data();
     void historyPages();
@@ -380,6 +382,58 @@ void TestStore::batchRollsBackOnFailure()
     QCOMPARE(std::get<ProtocolError>(result).code, ErrorCode::Internal);
     TAKE(count, store->messageCount());
     QCOMPARE(count, 0);
+}
+
+// A batch is stored through INSERTs of up to 32 rows each: repeats within one statement, in
+// a later statement and of an earlier batch, and one client id from two senders in one
+// statement, must come back as if the messages had been stored one by one.
+void TestStore::largeBatchSpansStatements()
+{
+    auto store = openStore();
+    QVERIFY(store);
+    bool ok = false;
+    const StoredUser c = addUser(*store, u"c@example.com"_s, Role::Customer, &ok);
+    const StoredUser m = addUser(*store, u"m@example.com"_s, Role::Member, &ok);
+    const StoredUser a = addUser(*store, u"a@example.com"_s, Role::Admin, &ok);
+    QVERIFY(ok);
+    const auto earlier = send(*store, {msg(c, c.threadId, u"earlier"_s)}, &ok);
+    QVERIFY(ok);
+
+    QList<NewMessage> batch;
+    for (int i = 0; i < 100; ++i) {
+        const StoredUser &who = i % 3 == 0 ? c : i % 3 == 1 ? m : a;
+        batch.append(msg(who, who.user.role == Role::Admin ? m.threadId : who.threadId,
+                         u"body %1"_s.arg(i)));
+    }
+    batch[36] = batch[35]; // The same statement.
+    batch[40] = batch[5]; // A later statement.
+    batch[70] = NewMessage{c.threadId, c.user.id, earlier[0].message.clientId, u"retry"_s};
+    batch[10].clientId = batch[9].clientId; // Another sender: another message.
+    QVERIFY(batch[10].sender != batch[9].sender);
+    const QSet<int> repeats{36, 40, 70};
+
+    const auto results = send(*store, batch, &ok);
+    QVERIFY(ok);
+    QCOMPARE(results.size(), batch.size());
+    qint64 last = earlier[0].message.id;
+    for (int i = 0; i < results.size(); ++i) {
+        const AppendResult &r = results.at(i);
+        QCOMPARE(r.created, !repeats.contains(i));
+        if (!r.created)
+            continue;
+        QVERIFY2(r.message.id > last, qPrintable(u"message %1"_s.arg(i)));
+        last = r.message.id;
+        QCOMPARE(r.message.clientId, batch[i].clientId);
+        QCOMPARE(r.message.sender, batch[i].sender);
+        QCOMPARE(r.message.thread, batch[i].thread);
+        QCOMPARE(r.message.text, batch[i].text);
+    }
+    QCOMPARE(results[36].message, results[35].message);
+    QCOMPARE(results[40].message, results[5].message);
+    QCOMPARE(results[70].message, earlier[0].message);
+    TAKE(count, store->messageCount());
+    QCOMPARE(count, 1 + 100 - repeats.size());
+    checkCountersAgainstRows(*store, {c, m, a});
 }
 
 void TestStore::idsStrictlyIncreaseAndAreNeverReused()

@@ -262,6 +262,8 @@ std::optional<ProtocolError> SqlStore::prepareStatements()
         if (!query->prepare(text))
             return sql::failure(*query, "prepare statements"_L1);
     }
+    if (!m_isPostgres)
+        s->sqliteAppender = SqliteAppender::forDatabase(m_db);
     m_stmts = std::move(s);
     return std::nullopt;
 }
@@ -292,6 +294,46 @@ Expected<QSqlQuery *> SqlStore::insertStatement(int rows)
     return &q;
 }
 
+std::optional<ProtocolError> SqlStore::insertRows(const QList<NewMessage> &messages,
+                                                  qsizetype first, int rows, qint64 now,
+                                                  QList<qint64> *ids)
+{
+    if (m_stmts->sqliteAppender)
+        return m_stmts->sqliteAppender->insert(messages, first, rows, now, ids);
+    const Expected<QSqlQuery *> insert = insertStatement(rows);
+    if (hasError(insert))
+        return std::get<ProtocolError>(insert);
+    QSqlQuery &q = *std::get<QSqlQuery *>(insert);
+    sql::FinishGuard insertDone(q);
+    for (qsizetype i = first; i < first + rows; ++i) {
+        const NewMessage &in = messages.at(i);
+        q.addBindValue(in.thread);
+        q.addBindValue(in.sender);
+        q.addBindValue(in.clientId);
+        q.addBindValue(in.text);
+        q.addBindValue(now);
+    }
+    if (!q.exec())
+        return sql::failure(q, "insert messages"_L1);
+    // RETURNING names no order, and a row whose (sender, client id) is stored already returns
+    // nothing: each row returned goes to the first row of the statement with its key and no
+    // id yet (a later copy in the same statement is the one not stored).
+    ids->fill(0, rows);
+    while (q.next()) {
+        const qint64 id = q.value(0).toLongLong();
+        const qint64 sender = q.value(1).toLongLong();
+        const QString clientId = q.value(2).toString();
+        for (int i = 0; i < rows; ++i) {
+            const NewMessage &in = messages.at(first + i);
+            if ((*ids)[i] == 0 && in.sender == sender && in.clientId == clientId) {
+                (*ids)[i] = id;
+                break;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
 Expected<QList<AppendResult>> SqlStore::appendMessages(const QList<NewMessage> &messages)
 {
     if (auto error = notOpen())
@@ -312,37 +354,14 @@ Expected<QList<AppendResult>> SqlStore::appendMessages(const QList<NewMessage> &
     }
     QHash<qint64, QString> senderNames; // A batch is mostly a few senders.
     const qint64 now = sql::nowMs();
+    QList<qint64> ids; // Per row of a statement: the new id, or 0 when stored already.
     for (qsizetype first = 0; first < messages.size(); first += kRowsPerInsert) {
         const int rows = int(std::min<qsizetype>(kRowsPerInsert, messages.size() - first));
-        const Expected<QSqlQuery *> insert = insertStatement(rows);
-        if (hasError(insert))
-            return std::get<ProtocolError>(insert);
-        QSqlQuery &q = *std::get<QSqlQuery *>(insert);
-        // The ids of the rows stored, by (sender, client id): RETURNING names no order, and a
-        // row whose (sender, client id) is already stored returns nothing.
-        QHash<std::pair<qint64, QString>, qint64> stored;
-        {
-            sql::FinishGuard insertDone(q);
-            for (qsizetype i = first; i < first + rows; ++i) {
-                const NewMessage &in = messages.at(i);
-                q.addBindValue(in.thread);
-                q.addBindValue(in.sender);
-                q.addBindValue(in.clientId);
-                q.addBindValue(in.text);
-                q.addBindValue(now);
-            }
-            if (!q.exec())
-                return sql::failure(q, "insert messages"_L1);
-            stored.reserve(rows);
-            while (q.next())
-                stored.insert({q.value(1).toLongLong(), q.value(2).toString()},
-                              q.value(0).toLongLong());
-        }
+        if (auto error = insertRows(messages, first, rows, now, &ids))
+            return *error;
         for (qsizetype i = first; i < first + rows; ++i) {
             const NewMessage &in = messages.at(i);
-            // take(): a second copy in the same batch finds the first one stored, below.
-            const qint64 id = stored.take({in.sender, in.clientId});
-            if (id > 0) {
+            if (const qint64 id = ids.at(i - first); id > 0) {
                 AppendResult r;
                 r.created = true;
                 r.message.id = id;

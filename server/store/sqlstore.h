@@ -1,5 +1,6 @@
 #pragma once
 
+#include "sqliteappender.h"
 #include "store.h"
 
 #include <QSqlDatabase>
@@ -127,10 +128,15 @@ private:
     Expected<MessagePage> readPage(QSqlQuery &query, int limit, bool newestFirst);
     /// The INSERT of `rows` messages (1 to kRowsPerInsert), prepared on first use.
     Expected<QSqlQuery *> insertStatement(int rows);
+    /// Inserts messages[first, first + rows); `ids` gets per row the new message's id, or 0
+    /// when its (sender, client id) is stored already.
+    std::optional<ProtocolError> insertRows(const QList<NewMessage> &messages, qsizetype first,
+                                            int rows, qint64 now, QList<qint64> *ids);
 
     /// Messages per INSERT statement: a statement's fixed cost (binding, stepping, resetting,
     /// the AUTOINCREMENT counter's write) is shared by the rows. 32 rows are 160 parameters.
     static constexpr int kRowsPerInsert = 32;
+    static_assert(kRowsPerInsert == SqliteAppender::kMaxRows);
 
     SqlStoreOptions m_options;
     QString m_connectionName;

@@ -2,10 +2,12 @@
 
 // Internals shared by the sqlstore*.cpp files; not for use outside the store.
 
+#include "sqliteappender.h"
 #include "sqlstore.h"
 
 #include <QHash>
 #include <QSqlQuery>
+#include <memory>
 
 namespace dpichat::server {
 
@@ -14,6 +16,8 @@ struct SqlStore::Statements
 {
     /// INSERTs of 1 to kRowsPerInsert messages, prepared on first use of each size.
     QHash<int, QSqlQuery> insertMessages;
+    /// SQLite: the same INSERTs through SQLite's own API (null on PostgreSQL).
+    std::unique_ptr<SqliteAppender> sqliteAppender;
     QSqlQuery messageByClientId;
     QSqlQuery userName;
     QSqlQuery historyPage;

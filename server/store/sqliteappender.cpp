@@ -1,0 +1,115 @@
+#include "sqliteappender.h"
+
+#include "logging.h"
+
+#include <QSqlDriver>
+#include <QVarLengthArray>
+
+#include <sqlite3.h>
+
+using namespace Qt::StringLiterals;
+
+namespace dpichat::server {
+
+std::unique_ptr<SqliteAppender> SqliteAppender::forDatabase(const QSqlDatabase &db)
+{
+    if (!db.isOpen() || !db.driver())
+        return nullptr;
+    // The documented way to reach the native connection: a QVariant holding "sqlite3*".
+    const QVariant handle = db.driver()->handle();
+    if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
+        return nullptr;
+    sqlite3 *native = *static_cast<sqlite3 *const *>(handle.constData());
+    if (!native)
+        return nullptr;
+    return std::unique_ptr<SqliteAppender>(new SqliteAppender(native));
+}
+
+SqliteAppender::SqliteAppender(sqlite3 *db)
+    : m_db(db)
+{
+}
+
+SqliteAppender::~SqliteAppender()
+{
+    for (sqlite3_stmt *s : m_statements)
+        sqlite3_finalize(s); // A no-op for null.
+}
+
+ProtocolError SqliteAppender::failure(const char *what) const
+{
+    // Like sql::failure(): SQLite's messages are one line and never quote values.
+    qCWarning(lcStore).noquote() << "database failure in" << what << "- native code"
+                                 << sqlite3_extended_errcode(m_db) << "-"
+                                 << QString::fromUtf8(sqlite3_errmsg(m_db));
+    return ProtocolError{ErrorCode::Internal, u"the database failed"_s};
+}
+
+sqlite3_stmt *SqliteAppender::statement(int rows)
+{
+    if (m_statements[rows])
+        return m_statements[rows];
+    QByteArray text = "INSERT INTO messages (thread, sender, client_id, body, created_at) VALUES ";
+    for (int i = 0; i < rows; ++i)
+        text += i == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
+    text += " ON CONFLICT (sender, client_id) DO NOTHING RETURNING id, sender, client_id";
+    sqlite3_stmt *s = nullptr;
+    if (sqlite3_prepare_v3(m_db, text.constData(), int(text.size()), SQLITE_PREPARE_PERSISTENT,
+                           &s, nullptr)
+        != SQLITE_OK) {
+        sqlite3_finalize(s);
+        return nullptr;
+    }
+    m_statements[rows] = s;
+    return s;
+}
+
+std::optional<ProtocolError> SqliteAppender::insert(const QList<NewMessage> &messages,
+                                                    qsizetype first, int rows,
+                                                    qint64 createdAtMs, QList<qint64> *ids)
+{
+    Q_ASSERT(rows >= 1 && rows <= kMaxRows && first + rows <= messages.size());
+    sqlite3_stmt *s = statement(rows);
+    if (!s)
+        return failure("prepare statements");
+    // The UTF-8 texts stay alive until the statement is reset (bound SQLITE_STATIC).
+    QVarLengthArray<QByteArray, kMaxRows> clientIds, bodies;
+    int column = 1;
+    for (qsizetype i = first; i < first + rows; ++i) {
+        const NewMessage &in = messages.at(i);
+        clientIds.append(in.clientId.toUtf8());
+        bodies.append(in.text.toUtf8());
+        const QByteArray &clientId = clientIds.last();
+        const QByteArray &body = bodies.last();
+        sqlite3_bind_int64(s, column++, in.thread);
+        sqlite3_bind_int64(s, column++, in.sender);
+        sqlite3_bind_text(s, column++, clientId.constData(), int(clientId.size()), SQLITE_STATIC);
+        sqlite3_bind_text(s, column++, body.constData(), int(body.size()), SQLITE_STATIC);
+        sqlite3_bind_int64(s, column++, createdAtMs);
+    }
+    ids->fill(0, rows);
+    int rc;
+    // RETURNING names no order, so each row returned is matched to the first row of this call
+    // with its (sender, client id) that has no id yet: a later copy is the one not stored.
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const qint64 id = sqlite3_column_int64(s, 0);
+        const qint64 sender = sqlite3_column_int64(s, 1);
+        const QByteArrayView clientId(static_cast<const char *>(sqlite3_column_blob(s, 2)),
+                                      sqlite3_column_bytes(s, 2));
+        for (int i = 0; i < rows; ++i) {
+            if ((*ids)[i] == 0 && messages.at(first + i).sender == sender
+                && clientIds[i] == clientId) {
+                (*ids)[i] = id;
+                break;
+            }
+        }
+    }
+    std::optional<ProtocolError> error;
+    if (rc != SQLITE_DONE)
+        error = failure("insert messages");
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return error;
+}
+
+} // namespace dpichat::server

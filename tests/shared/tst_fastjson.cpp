@@ -4,6 +4,7 @@
 #include "protocol/fastjson.h"
 
 #include <QJsonDocument>
+#include <QRandomGenerator>
 #include <QTest>
 #include <QTimeZone>
 
@@ -75,6 +76,13 @@ void TestFastJson::timeMatchesQt_data()
     QTest::newRow("1999") << qint64(946684799000LL);
     QTest::newRow("before epoch") << qint64(-1);
     QTest::newRow("2100 (no leap)") << qint64(4107542400000LL);
+    QTest::newRow("last of 9999") << qint64(253402300799999LL);
+    // Every digit position of every field, from a fixed seed.
+    QRandomGenerator random(20261125);
+    for (int i = 0; i < 200; ++i) {
+        const qint64 ms = qint64(random.bounded(quint64(253402300799999ULL)));
+        QTest::newRow(qPrintable(u"random %1"_s.arg(ms))) << ms;
+    }
 }
 
 void TestFastJson::timeMatchesQt()

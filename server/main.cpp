@@ -6,6 +6,7 @@
 #include "net/pgeventbus.h"
 #include "server.h"
 #include "store/sqlstore.h"
+#include "store/walcheckpointer.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -15,6 +16,7 @@
 #include <QTimer>
 
 #include <csignal>
+#include <optional>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -96,7 +98,13 @@ int main(int argc, char *argv[])
     const auto options = storeOptionsFor(config);
     if (const auto *e = std::get_if<ProtocolError>(&options))
         return fail(e->message, 2);
-    const SqlStoreOptions &storeOptions = std::get<SqlStoreOptions>(options);
+    SqlStoreOptions storeOptions = std::get<SqlStoreOptions>(options);
+    // Serving SQLite from a file: checkpoints run on a thread of their own (below); the
+    // commits' automatic ones become a limit for when that thread falls behind (40 MiB).
+    const bool ownCheckpoints = config.command.isEmpty() && storeOptions.driver == u"QSQLITE"
+            && storeOptions.database != u":memory:";
+    if (ownCheckpoints)
+        storeOptions.walAutoCheckpointPages = 10000;
     if (!config.command.isEmpty()) {
         // A command's output is its answer, and its failure one line on stderr; the store's
         // progress notes while opening would only clutter them. Warnings still show.
@@ -135,6 +143,11 @@ int main(int argc, char *argv[])
         bus = std::move(pgBus);
     } else {
         bus = std::make_unique<EventBus>();
+    }
+    std::optional<WalCheckpointer> checkpointer;
+    if (ownCheckpoints) {
+        checkpointer.emplace(storeOptions.database, storeOptions.synchronous.trimmed().toUpper());
+        checkpointer->start();
     }
     Server server(store, config, std::move(bus));
     // Messages are stored on a thread of their own, through a second connection: the disk
@@ -179,5 +192,7 @@ int main(int argc, char *argv[])
     const int code = app.exec();
     server.router().flushLastSeen();
     store.close();
+    if (checkpointer)
+        checkpointer->stop();
     return code;
 }

@@ -183,6 +183,9 @@ std::optional<ProtocolError> SqlStore::configureSqlite()
         // spilled to a temporary file. Per connection; see docs/performance.md, "Big data".
         u"PRAGMA cache_size = -65536"_s,
         u"PRAGMA temp_store = MEMORY"_s,
+        // The automatic checkpoint runs inside a commit; a WalCheckpointer takes it off the
+        // commits and this becomes a limit it should never reach.
+        u"PRAGMA wal_autocheckpoint = %1"_s.arg(std::max(0, m_options.walAutoCheckpointPages)),
     };
     QSqlQuery q(m_db);
     for (const QString &pragma : pragmas) {

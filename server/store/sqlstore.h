@@ -29,6 +29,10 @@ struct SqlStoreOptions
     QString synchronous = QStringLiteral("FULL");
     /// SQLite: how long a writer waits for another connection's write lock.
     int busyTimeoutMs = 5000;
+    /// SQLite `PRAGMA wal_autocheckpoint`: the log size in pages at which a commit copies the
+    /// log into the database file itself. SQLite's default; a server raises it and runs a
+    /// WalCheckpointer.
+    int walAutoCheckpointPages = 1000;
 };
 
 /// The Store over QtSql. Prepared statements only; the hot ones are prepared once at open().

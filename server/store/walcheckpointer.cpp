@@ -1,0 +1,141 @@
+#include "walcheckpointer.h"
+
+#include "logging.h"
+
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTimer>
+#include <QUuid>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace dpichat::server {
+
+class WalCheckpointWorker : public QObject
+{
+public:
+    WalCheckpointWorker(QString path, QString synchronous, std::chrono::milliseconds interval)
+        : m_interval(interval)
+        , m_path(std::move(path))
+        , m_synchronous(std::move(synchronous))
+        , m_connectionName(u"dpichat-checkpoint-"_s
+                           + QUuid::createUuid().toString(QUuid::WithoutBraces))
+    {
+        m_timer.setParent(this); // Moves to the worker's thread with it.
+        m_timer.setInterval(interval);
+        m_timer.setTimerType(Qt::CoarseTimer);
+        QObject::connect(&m_timer, &QTimer::timeout, this, [this] { checkpoint(); });
+    }
+
+    // On the worker's thread: the connection belongs to the thread that opens it.
+    void open()
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connectionName);
+        db.setDatabaseName(m_path);
+        if (!db.open()) {
+            qCWarning(lcStore) << "write-ahead log checkpoints stay in the commits: cannot open"
+                               << "a connection of their own:" << db.lastError().text();
+            return;
+        }
+        QSqlQuery q(db);
+        // PRAGMA takes no bound values; the mode was checked when the store opened.
+        if (!q.exec(u"PRAGMA synchronous = "_s + m_synchronous))
+            qCWarning(lcStore) << "checkpoint connection:" << q.lastError().text();
+        // This connection never commits, so its own automatic checkpoint never runs; the
+        // PASSIVE mode below never calls the busy handler.
+        m_open = true;
+        m_timer.start();
+    }
+
+    void close()
+    {
+        m_timer.stop();
+        if (m_open)
+            checkpoint();
+        m_open = false;
+        if (QSqlDatabase::contains(m_connectionName)) {
+            QSqlDatabase::database(m_connectionName, false).close();
+            QSqlDatabase::removeDatabase(m_connectionName);
+        }
+    }
+
+private:
+    void checkpoint()
+    {
+        QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+        // One row: busy (0/1), frames in the log, frames copied into the database.
+        if (!q.exec(u"PRAGMA wal_checkpoint(PASSIVE)"_s) || !q.next()) {
+            if (!m_warned)
+                qCWarning(lcStore) << "checkpoint failed:" << q.lastError().text();
+            m_warned = true;
+            return;
+        }
+        m_warned = false;
+        // While the log does not change, nobody writes: wait longer each time, up to a
+        // second, so that an idle server is not woken 50 times a second.
+        const int frames = q.value(1).toInt();
+        const auto next = frames != m_lastFrames
+                ? m_interval
+                : std::min(std::chrono::milliseconds(m_timer.interval()) * 2, kIdleInterval);
+        m_lastFrames = frames;
+        if (next.count() != m_timer.interval())
+            m_timer.setInterval(next);
+    }
+
+    static constexpr std::chrono::milliseconds kIdleInterval{1000};
+    std::chrono::milliseconds m_interval;
+    int m_lastFrames = -1;
+
+    QString m_path;
+    QString m_synchronous;
+    QString m_connectionName;
+    QTimer m_timer;
+    bool m_open = false;
+    bool m_warned = false;
+};
+
+WalCheckpointer::WalCheckpointer(QString databasePath, QString synchronous,
+                                 std::chrono::milliseconds interval)
+    : m_path(std::move(databasePath))
+    , m_synchronous(std::move(synchronous))
+    , m_interval(interval)
+{
+    m_thread.setObjectName(u"dpichat-checkpoint"_s);
+}
+
+WalCheckpointer::~WalCheckpointer()
+{
+    stop();
+}
+
+void WalCheckpointer::start()
+{
+    if (m_worker)
+        return;
+    m_worker = new WalCheckpointWorker(m_path, m_synchronous, m_interval);
+    m_worker->moveToThread(&m_thread);
+    m_thread.start();
+    QMetaObject::invokeMethod(m_worker, [w = m_worker] { w->open(); }, Qt::QueuedConnection);
+}
+
+void WalCheckpointer::stop()
+{
+    if (!m_worker)
+        return;
+    // Closed and deleted on its own thread, before the thread ends.
+    QMetaObject::invokeMethod(
+            m_worker,
+            [w = m_worker] {
+                w->close();
+                delete w;
+            },
+            Qt::BlockingQueuedConnection);
+    m_worker = nullptr;
+    m_thread.quit();
+    m_thread.wait();
+}
+
+} // namespace dpichat::server

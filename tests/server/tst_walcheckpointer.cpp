@@ -1,0 +1,124 @@
+// The write-ahead log checkpointer: with SQLite's automatic checkpoint off, the database file
+// stays as it was however much is committed, until the checkpointer's thread copies the log
+// into it; stopping it copies the rest, so the database file alone then holds every message.
+
+#include "store/sqlstore.h"
+#include "store/walcheckpointer.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QRegularExpression>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUuid>
+
+using namespace dpichat;
+using namespace dpichat::server;
+using namespace Qt::StringLiterals;
+
+class TestWalCheckpointer : public QObject
+{
+    Q_OBJECT
+
+private:
+    // Appends `batches` batches of 100 messages of 200 bytes; false on any failure.
+    static bool append(SqlStore &store, const StoredUser &user, int batches)
+    {
+        for (int b = 0; b < batches; ++b) {
+            QList<NewMessage> batch;
+            for (int i = 0; i < 100; ++i)
+                batch.append(NewMessage{user.threadId, user.user.id,
+                                        QUuid::createUuid().toString(QUuid::WithoutBraces),
+                                        QString(200, u'x')});
+            if (hasError(store.appendMessages(batch)))
+                return false;
+        }
+        return true;
+    }
+
+    // Messages in a copy of the database file alone, without its log.
+    static qint64 messagesInFileAlone(const QString &db, const QString &copy)
+    {
+        QFile::remove(copy);
+        if (!QFile::copy(db, copy))
+            return -1;
+        qint64 n = -1;
+        {
+            QSqlDatabase c = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"copy"_s);
+            c.setDatabaseName(copy);
+            if (c.open()) {
+                QSqlQuery q(c);
+                if (q.exec(u"SELECT COUNT(*) FROM messages"_s) && q.next())
+                    n = q.value(0).toLongLong();
+            }
+        }
+        QSqlDatabase::removeDatabase(u"copy"_s);
+        return n;
+    }
+
+private Q_SLOTS:
+    void initTestCase() { QLoggingCategory::setFilterRules(u"dpichat.server.store.info=false"_s); }
+
+    void copiesTheLogOffTheCommits()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        SqlStoreOptions options;
+        options.database = dir.filePath(u"chat.db"_s);
+        options.walAutoCheckpointPages = 0; // Never inside a commit.
+        SqlStore store(options);
+        QVERIFY(!hasError(store.open()));
+        const auto added = store.addUser(u"c@example.com"_s, u"c"_s, Role::Customer, "hash"_ba);
+        QVERIFY(!hasError(added));
+        const StoredUser user = std::get<StoredUser>(added);
+        QVERIFY(append(store, user, 1));
+        const QString db = options.database;
+        // The schema and the first 100 messages into the file, by hand; from here the file
+        // must not move without a checkpointer.
+        {
+            QSqlDatabase c = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"manual"_s);
+            c.setDatabaseName(db);
+            QVERIFY(c.open());
+            QSqlQuery q(c);
+            QVERIFY(q.exec(u"PRAGMA wal_checkpoint(TRUNCATE)"_s) && q.next());
+            QCOMPARE(q.value(0).toInt(), 0); // Not busy: everything copied.
+        }
+        QSqlDatabase::removeDatabase(u"manual"_s);
+        const QString copy = dir.filePath(u"copy.db"_s);
+        const qint64 before = messagesInFileAlone(db, copy);
+        QCOMPARE(before, qint64(100));
+        const qint64 sizeBefore = QFileInfo(db).size();
+
+        QVERIFY(append(store, user, 20));
+        QCOMPARE(QFileInfo(db).size(), sizeBefore);
+        QCOMPARE(messagesInFileAlone(db, copy), before);
+        QVERIFY(QFileInfo(db + u"-wal"_s).size() > 20 * 100 * 200);
+
+        WalCheckpointer checkpointer(db, u"FULL"_s, std::chrono::milliseconds(10));
+        checkpointer.start();
+        // The thread copies on its own, while the store stays open and idle.
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(db).size() > sizeBefore + 20 * 100 * 200, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(messagesInFileAlone(db, copy), qint64(2100), 20000);
+
+        // More commits, then stop: the last checkpoint leaves nothing behind in the log.
+        QVERIFY(append(store, user, 5));
+        checkpointer.stop();
+        QCOMPARE(messagesInFileAlone(db, copy), qint64(2600));
+        store.close();
+    }
+
+    void stopsWithoutADatabase()
+    {
+        // A path that cannot open: the thread warns once and stop() still returns.
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"checkpoints stay in the commits"_s));
+        WalCheckpointer checkpointer(u"/nonexistent-dir/x/chat.db"_s, u"FULL"_s);
+        checkpointer.start();
+        checkpointer.stop();
+    }
+};
+
+QTEST_GUILESS_MAIN(TestWalCheckpointer)
+#include "tst_walcheckpointer.moc"

@@ -103,7 +103,7 @@ WalCheckpointer::WalCheckpointer(QString databasePath, QString synchronous,
     , m_synchronous(std::move(synchronous))
     , m_interval(interval)
 {
-    m_thread.setObjectName(u"dpichat-checkpoint"_s);
+    m_thread.setObjectName(u"dpichat-wal"_s); // Linux keeps 15 characters of a thread name.
 }
 
 WalCheckpointer::~WalCheckpointer()

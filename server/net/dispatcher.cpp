@@ -212,15 +212,15 @@ void Dispatcher::onSend(Session &s, const QJsonValue &id, const SendRequest &r)
                 return;
             }
             const AppendResult &stored = std::get<AppendResult>(result);
+            // Hand-encoded, once for `sent` and the push: the hot path of every message.
+            const QByteArray json = fastjson::message(stored.message);
             if (session) {
-                // Hand-encoded: this and the push are the hot path of every message.
-                session->sendText(QString::fromUtf8(
-                    fastjson::sentReply(fastjson::message(stored.message), id)));
+                session->sendText(QString::fromUtf8(fastjson::sentReply(json, id)));
                 m_metrics.observeSendLatency(received.nsecsElapsed() / 1000);
             }
             // A repeated clientId returns the original and pushes nothing new.
             if (stored.created)
-                m_bus.publishMessage(ownerId, stored.message, session.data());
+                m_bus.publishMessage(ownerId, stored.message, session.data(), json);
         });
 }
 

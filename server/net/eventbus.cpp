@@ -16,11 +16,11 @@ void EventBus::attach(Router &router, ThreadWatcher &watcher)
     m_watcher = &watcher;
 }
 
-void EventBus::publishMessage(qint64 ownerId, const Message &message, const Session *origin)
+void EventBus::publishMessage(qint64 ownerId, const Message &message, const Session *origin,
+                              const QByteArray &messageJson)
 {
-    m_router->pushToThread(ownerId,
-                           QString::fromUtf8(fastjson::messagePush(fastjson::message(message))),
-                           origin);
+    const QByteArray json = messageJson.isEmpty() ? fastjson::message(message) : messageJson;
+    m_router->pushToThread(ownerId, QString::fromUtf8(fastjson::messagePush(json)), origin);
 }
 
 void EventBus::publishRead(qint64 ownerId, const ReadPush &read, const Session *origin)

@@ -29,8 +29,10 @@ public:
     virtual void stop() { }
 
     /// A message this instance committed (created, not a repeat): to every session of the
-    /// thread's owner and of every admin, except `origin`, which got `sent`.
-    virtual void publishMessage(qint64 ownerId, const Message &message, const Session *origin);
+    /// thread's owner and of every admin, except `origin`, which got `sent`. `messageJson`:
+    /// fastjson::message(message) when the caller has it already (it encoded `sent`).
+    virtual void publishMessage(qint64 ownerId, const Message &message, const Session *origin,
+                                const QByteArray &messageJson = {});
     /// A read cursor moved: to the thread's participants, except `origin`.
     virtual void publishRead(qint64 ownerId, const ReadPush &read, const Session *origin);
     /// Typing: to the thread's other participants (never to the typing user).

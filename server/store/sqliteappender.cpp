@@ -3,6 +3,7 @@
 #include "logging.h"
 
 #include <QSqlDriver>
+#include <QSqlQuery>
 #include <QVarLengthArray>
 
 #include <sqlite3.h>
@@ -22,6 +23,16 @@ std::unique_ptr<SqliteAppender> SqliteAppender::forDatabase(const QSqlDatabase &
     sqlite3 *native = *static_cast<sqlite3 *const *>(handle.constData());
     if (!native)
         return nullptr;
+    // The handle is only usable with the SQLite that made it. Debian's Qt plugin links the
+    // system libsqlite3, as this program does; a Qt with SQLite built in would not, and then
+    // the Qt path stays. The source id names the exact build.
+    QSqlQuery q(db);
+    if (!q.exec(u"SELECT sqlite_source_id()"_s) || !q.next()
+        || q.value(0).toString().toUtf8() != QByteArrayView(sqlite3_sourceid())) {
+        qCInfo(lcStore) << "Qt's SQLite driver runs another SQLite build than this program;"
+                        << "messages are inserted through QtSql";
+        return nullptr;
+    }
     return std::unique_ptr<SqliteAppender>(new SqliteAppender(native));
 }
 

@@ -265,7 +265,7 @@ std::optional<ProtocolError> SqlStore::prepareStatements()
         if (!query->prepare(text))
             return sql::failure(*query, "prepare statements"_L1);
     }
-    if (!m_isPostgres)
+    if (!m_isPostgres && m_options.sqliteApiInserts)
         s->sqliteAppender = SqliteAppender::forDatabase(m_db);
     m_stmts = std::move(s);
     return std::nullopt;
@@ -295,6 +295,11 @@ Expected<QSqlQuery *> SqlStore::insertStatement(int rows)
         return error;
     }
     return &q;
+}
+
+bool SqlStore::insertsThroughSqliteApi() const
+{
+    return m_stmts && m_stmts->sqliteAppender;
 }
 
 std::optional<ProtocolError> SqlStore::insertRows(const QList<NewMessage> &messages,

@@ -29,6 +29,9 @@ struct SqlStoreOptions
     QString synchronous = QStringLiteral("FULL");
     /// SQLite: how long a writer waits for another connection's write lock.
     int busyTimeoutMs = 5000;
+    /// SQLite: insert messages through SQLite's own API on Qt's connection (SqliteAppender)
+    /// when Qt's driver runs the same SQLite build; false keeps every statement in QtSql.
+    bool sqliteApiInserts = true;
     /// SQLite `PRAGMA wal_autocheckpoint`: the log size in pages at which a commit copies the
     /// log into the database file itself. SQLite's default; a server raises it and runs a
     /// WalCheckpointer.
@@ -105,6 +108,8 @@ public:
     Expected<int> schemaVersion();
 
     bool isPostgres() const { return m_options.driver == u"QPSQL"; }
+    /// Messages go in through SQLite's own API (see SqlStoreOptions::sqliteApiInserts).
+    bool insertsThroughSqliteApi() const;
     const SqlStoreOptions &options() const { return m_options; }
     /// PostgreSQL: NOTIFY `channel` with `payload` (delivered to listeners at once, since no
     /// transaction is open between calls).

@@ -157,6 +157,7 @@ private Q_SLOTS:
     void userSetters();
     void appendIsIdempotent();
     void batchRollsBackOnFailure();
+    void largeBatchSpansStatements_data();
     void largeBatchSpansStatements();
     void idsStrictlyIncreaseAndAreNeverReused();
     void historyPages_data();
@@ -387,10 +388,23 @@ void TestStore::batchRollsBackOnFailure()
 // A batch is stored through INSERTs of up to 32 rows each: repeats within one statement, in
 // a later statement and of an earlier batch, and one client id from two senders in one
 // statement, must come back as if the messages had been stored one by one.
+void TestStore::largeBatchSpansStatements_data()
+{
+    QTest::addColumn<bool>("sqliteApi");
+    QTest::newRow("QtSql") << false;
+    if (isSqlite())
+        QTest::newRow("SQLite's API") << true;
+}
+
 void TestStore::largeBatchSpansStatements()
 {
-    auto store = openStore();
-    QVERIFY(store);
+    QFETCH(bool, sqliteApi);
+    SqlStoreOptions options = dbOptions();
+    options.sqliteApiInserts = sqliteApi;
+    auto store = std::make_unique<SqlStore>(options);
+    QVERIFY(!hasError(store->open()));
+    // Debian's Qt plugin and this program link the same libsqlite3: the API path is taken.
+    QCOMPARE(store->insertsThroughSqliteApi(), sqliteApi);
     bool ok = false;
     const StoredUser c = addUser(*store, u"c@example.com"_s, Role::Customer, &ok);
     const StoredUser m = addUser(*store, u"m@example.com"_s, Role::Member, &ok);

@@ -24,7 +24,7 @@ namespace dpichat::server {
 class SqliteAppender
 {
 public:
-    static constexpr int kMaxRows = 32;
+    static constexpr int kMaxRows = 32; ///< 160 parameters.
 
     /// Null when `db` is not an open SQLite connection.
     static std::unique_ptr<SqliteAppender> forDatabase(const QSqlDatabase &db);

@@ -144,8 +144,7 @@ private:
 
     /// Messages per INSERT statement: a statement's fixed cost (binding, stepping, resetting,
     /// the AUTOINCREMENT counter's write) is shared by the rows. 32 rows are 160 parameters.
-    static constexpr int kRowsPerInsert = 32;
-    static_assert(kRowsPerInsert == SqliteAppender::kMaxRows);
+    static constexpr int kRowsPerInsert = SqliteAppender::kMaxRows;
 
     SqlStoreOptions m_options;
     QString m_connectionName;

@@ -1,0 +1,261 @@
+// SqlStore, messages: appending batches (INSERTs of up to kRowsPerInsert rows, through
+// SQLite's own API where it can), history and sync pages, look-ups by id.
+
+#include "sqlstore.h"
+
+#include "sqlstore_p.h"
+#include "sqlutil.h"
+
+#include <QHash>
+#include <QSqlQuery>
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace dpichat::server {
+
+Expected<QSqlQuery *> SqlStore::insertStatement(int rows)
+{
+    QSqlQuery &q = m_stmts->insertMessages[rows];
+    if (!q.lastQuery().isEmpty())
+        return &q;
+    QString text = u"INSERT INTO messages (thread, sender, client_id, body, created_at) VALUES "_s;
+    for (int i = 0; i < rows; ++i)
+        text += i == 0 ? u"(?, ?, ?, ?, ?)"_s : u", (?, ?, ?, ?, ?)"_s;
+    text += u" ON CONFLICT (sender, client_id) DO NOTHING RETURNING id, sender, client_id"_s;
+    q = QSqlQuery(m_db);
+    q.setForwardOnly(true);
+    if (!q.prepare(text)) {
+        auto error = sql::failure(q, "prepare statements"_L1);
+        m_stmts->insertMessages.remove(rows);
+        return error;
+    }
+    return &q;
+}
+
+bool SqlStore::insertsThroughSqliteApi() const
+{
+    return m_stmts && m_stmts->sqliteAppender;
+}
+
+std::optional<ProtocolError> SqlStore::insertRows(const QList<NewMessage> &messages,
+                                                  qsizetype first, int rows, qint64 now,
+                                                  QList<qint64> *ids)
+{
+    if (m_stmts->sqliteAppender)
+        return m_stmts->sqliteAppender->insert(messages, first, rows, now, ids);
+    const Expected<QSqlQuery *> insert = insertStatement(rows);
+    if (hasError(insert))
+        return std::get<ProtocolError>(insert);
+    QSqlQuery &q = *std::get<QSqlQuery *>(insert);
+    sql::FinishGuard insertDone(q);
+    for (qsizetype i = first; i < first + rows; ++i) {
+        const NewMessage &in = messages.at(i);
+        q.addBindValue(in.thread);
+        q.addBindValue(in.sender);
+        q.addBindValue(in.clientId);
+        q.addBindValue(in.text);
+        q.addBindValue(now);
+    }
+    if (!q.exec())
+        return sql::failure(q, "insert messages"_L1);
+    // RETURNING names no order, and a row whose (sender, client id) is stored already returns
+    // nothing: each row returned goes to the first row of the statement with its key and no
+    // id yet (a later copy in the same statement is the one not stored).
+    ids->fill(0, rows);
+    while (q.next()) {
+        const qint64 id = q.value(0).toLongLong();
+        const qint64 sender = q.value(1).toLongLong();
+        const QString clientId = q.value(2).toString();
+        for (int i = 0; i < rows; ++i) {
+            const NewMessage &in = messages.at(first + i);
+            if ((*ids)[i] == 0 && in.sender == sender && in.clientId == clientId) {
+                (*ids)[i] = id;
+                break;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+Expected<QList<AppendResult>> SqlStore::appendMessages(const QList<NewMessage> &messages)
+{
+    if (auto error = notOpen())
+        return *error;
+    QList<AppendResult> results;
+    if (messages.isEmpty())
+        return results;
+    results.reserve(messages.size());
+
+    sql::Transaction tx(m_db);
+    if (auto error = tx.begin())
+        return *error;
+    if (m_isPostgres) {
+        QSqlQuery &lock = m_stmts->lockAppends;
+        sql::FinishGuard lockDone(lock);
+        if (!lock.exec())
+            return sql::failure(lock, "lock for appending"_L1);
+    }
+    QHash<qint64, QString> senderNames; // A batch is mostly a few senders.
+    const qint64 now = sql::nowMs();
+    QList<qint64> ids; // Per row of a statement: the new id, or 0 when stored already.
+    for (qsizetype first = 0; first < messages.size(); first += kRowsPerInsert) {
+        const int rows = int(std::min<qsizetype>(kRowsPerInsert, messages.size() - first));
+        if (auto error = insertRows(messages, first, rows, now, &ids))
+            return *error;
+        for (qsizetype i = first; i < first + rows; ++i) {
+            const NewMessage &in = messages.at(i);
+            if (const qint64 id = ids.at(i - first); id > 0) {
+                AppendResult r;
+                r.created = true;
+                r.message.id = id;
+                r.message.thread = in.thread;
+                r.message.sender = in.sender;
+                r.message.clientId = in.clientId;
+                r.message.text = in.text;
+                r.message.createdAt = sql::timeFromMs(now);
+                auto name = senderNames.constFind(in.sender);
+                if (name == senderNames.constEnd()) {
+                    QSqlQuery &nq = m_stmts->userName;
+                    sql::FinishGuard done(nq);
+                    nq.addBindValue(in.sender);
+                    if (!nq.exec())
+                        return sql::failure(nq, "read sender name"_L1);
+                    name = senderNames.insert(in.sender,
+                                              nq.next() ? nq.value(0).toString() : QString());
+                }
+                r.message.senderName = *name;
+                results.append(r);
+                continue;
+            }
+            // (sender, clientId) is already stored, perhaps earlier in this same batch.
+            QSqlQuery &eq = m_stmts->messageByClientId;
+            sql::FinishGuard done(eq);
+            eq.addBindValue(in.sender);
+            eq.addBindValue(in.clientId);
+            if (!eq.exec() || !eq.next())
+                return sql::failure(eq, "read existing message"_L1);
+            results.append(AppendResult{sql::readMessage(eq), false});
+        }
+    }
+    if (m_isPostgres && m_appendNotification) {
+        const QString payload = m_appendNotification(results);
+        if (!payload.isEmpty()) {
+            QSqlQuery &q = m_stmts->notify;
+            sql::FinishGuard done(q);
+            q.addBindValue(QString::fromUtf16(kEventChannel));
+            q.addBindValue(payload);
+            if (!q.exec())
+                return sql::failure(q, "notify appended messages"_L1);
+        }
+    }
+    if (auto error = tx.commit())
+        return *error;
+    return results;
+}
+
+Expected<QList<Message>> SqlStore::messagesInRange(qint64 first, qint64 last)
+{
+    if (auto error = notOpen())
+        return *error;
+    QSqlQuery &q = m_stmts->messageRange;
+    sql::FinishGuard done(q);
+    q.addBindValue(first);
+    q.addBindValue(last);
+    if (!q.exec())
+        return sql::failure(q, "read messages by id"_L1);
+    QList<Message> messages;
+    while (q.next())
+        messages.append(sql::readMessage(q));
+    return messages;
+}
+
+Expected<bool> SqlStore::notify(const QString &channel, const QString &payload)
+{
+    if (auto error = notOpen())
+        return *error;
+    if (!m_isPostgres)
+        return false; // Nobody could listen.
+    QSqlQuery &q = m_stmts->notify;
+    sql::FinishGuard done(q);
+    q.addBindValue(channel);
+    q.addBindValue(payload);
+    if (!q.exec())
+        return sql::failure(q, "notify"_L1);
+    return true;
+}
+
+Expected<MessagePage> SqlStore::readPage(QSqlQuery &q, int limit, bool newestFirst)
+{
+    sql::FinishGuard done(q);
+    if (!q.exec())
+        return sql::failure(q, "read messages"_L1);
+    MessagePage page;
+    while (q.next()) {
+        if (page.messages.size() == limit) {
+            page.hasMore = true; // One row more than asked for was fetched to learn this.
+            break;
+        }
+        page.messages.append(sql::readMessage(q));
+    }
+    if (newestFirst)
+        std::reverse(page.messages.begin(), page.messages.end());
+    return page;
+}
+
+Expected<MessagePage> SqlStore::history(qint64 threadId, std::optional<qint64> before, int limit)
+{
+    if (auto error = notOpen())
+        return *error;
+    limit = std::max(limit, 0);
+    QSqlQuery &q = m_stmts->historyPage;
+    q.addBindValue(threadId);
+    q.addBindValue(before.value_or(std::numeric_limits<qint64>::max()));
+    q.addBindValue(limit + 1);
+    return readPage(q, limit, true);
+}
+
+Expected<MessagePage> SqlStore::sync(const User &viewer, qint64 after, int limit)
+{
+    if (auto error = notOpen())
+        return *error;
+    limit = std::max(limit, 0);
+    if (viewer.role == Role::Admin) {
+        QSqlQuery &q = m_stmts->syncAll;
+        q.addBindValue(after);
+        q.addBindValue(limit + 1);
+        return readPage(q, limit, false);
+    }
+    // A non-admin has one thread. Named by its id, the thread's index gives the page in id
+    // order; with `thread IN (...)` the database reads every later message of the thread and
+    // sorts them (half a million for a long thread). Several threads keep the general query.
+    QList<qint64> own;
+    {
+        QSqlQuery &q = m_stmts->ownThreads;
+        sql::FinishGuard done(q);
+        q.addBindValue(viewer.id);
+        if (!q.exec())
+            return sql::failure(q, "find own threads"_L1);
+        while (q.next())
+            own.append(q.value(0).toLongLong());
+    }
+    if (own.isEmpty())
+        return MessagePage{};
+    QSqlQuery &q = own.size() == 1 ? m_stmts->syncThread : m_stmts->syncOwn;
+    q.addBindValue(own.size() == 1 ? own.constFirst() : viewer.id);
+    q.addBindValue(after);
+    q.addBindValue(limit + 1);
+    return readPage(q, limit, false);
+}
+
+Expected<qint64> SqlStore::messageCount()
+{
+    if (auto error = notOpen())
+        return *error;
+    QSqlQuery q(m_db);
+    if (!q.exec(u"SELECT COUNT(*) FROM messages"_s) || !q.next())
+        return sql::failure(q, "count messages"_L1);
+    return q.value(0).toLongLong();
+}
+
+} // namespace dpichat::server

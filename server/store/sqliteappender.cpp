@@ -12,7 +12,7 @@ using namespace Qt::StringLiterals;
 
 namespace dpichat::server {
 
-std::unique_ptr<SqliteAppender> SqliteAppender::forDatabase(const QSqlDatabase &db)
+sqlite3 *sameBuildSqliteHandle(const QSqlDatabase &db)
 {
     if (!db.isOpen() || !db.driver())
         return nullptr;
@@ -23,17 +23,20 @@ std::unique_ptr<SqliteAppender> SqliteAppender::forDatabase(const QSqlDatabase &
     sqlite3 *native = *static_cast<sqlite3 *const *>(handle.constData());
     if (!native)
         return nullptr;
-    // The handle is only usable with the SQLite that made it. Debian's Qt plugin links the
-    // system libsqlite3, as this program does; a Qt with SQLite built in would not, and then
-    // the Qt path stays. The source id names the exact build.
+    // The source id names the exact build.
     QSqlQuery q(db);
     if (!q.exec(u"SELECT sqlite_source_id()"_s) || !q.next()
         || q.value(0).toString().toUtf8() != QByteArrayView(sqlite3_sourceid())) {
         qCInfo(lcStore) << "Qt's SQLite driver runs another SQLite build than this program;"
-                        << "messages are inserted through QtSql";
+                        << "every statement stays in QtSql";
         return nullptr;
     }
-    return std::unique_ptr<SqliteAppender>(new SqliteAppender(native));
+    return native;
+}
+
+void SqliteFinalizer::operator()(sqlite3_stmt *statement) const
+{
+    sqlite3_finalize(statement);
 }
 
 SqliteAppender::SqliteAppender(sqlite3 *db)
@@ -41,25 +44,20 @@ SqliteAppender::SqliteAppender(sqlite3 *db)
 {
 }
 
-SqliteAppender::~SqliteAppender()
-{
-    for (sqlite3_stmt *s : m_statements)
-        sqlite3_finalize(s); // A no-op for null.
-}
+SqliteAppender::~SqliteAppender() = default;
 
-ProtocolError SqliteAppender::failure(const char *what) const
+ProtocolError sqliteFailure(sqlite3 *db, const char *what)
 {
-    // Like sql::failure(): SQLite's messages are one line and never quote values.
     qCWarning(lcStore).noquote() << "database failure in" << what << "- native code"
-                                 << sqlite3_extended_errcode(m_db) << "-"
-                                 << QString::fromUtf8(sqlite3_errmsg(m_db));
+                                 << sqlite3_extended_errcode(db) << "-"
+                                 << QString::fromUtf8(sqlite3_errmsg(db));
     return ProtocolError{ErrorCode::Internal, u"the database failed"_s};
 }
 
 sqlite3_stmt *SqliteAppender::statement(int rows)
 {
     if (m_statements[rows])
-        return m_statements[rows];
+        return m_statements[rows].get();
     QByteArray text = "INSERT INTO messages (thread, sender, client_id, body, created_at) VALUES ";
     for (int i = 0; i < rows; ++i)
         text += i == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
@@ -71,7 +69,7 @@ sqlite3_stmt *SqliteAppender::statement(int rows)
         sqlite3_finalize(s);
         return nullptr;
     }
-    m_statements[rows] = s;
+    m_statements[rows].reset(s);
     return s;
 }
 
@@ -82,7 +80,7 @@ std::optional<ProtocolError> SqliteAppender::insert(const QList<NewMessage> &mes
     Q_ASSERT(rows >= 1 && rows <= kMaxRows && first + rows <= messages.size());
     sqlite3_stmt *s = statement(rows);
     if (!s)
-        return failure("prepare statements");
+        return sqliteFailure(m_db, "prepare statements");
     // The UTF-8 texts stay alive until the statement is reset (bound SQLITE_STATIC).
     QVarLengthArray<QByteArray, kMaxRows> clientIds, bodies;
     int column = 1;
@@ -117,7 +115,7 @@ std::optional<ProtocolError> SqliteAppender::insert(const QList<NewMessage> &mes
     }
     std::optional<ProtocolError> error;
     if (rc != SQLITE_DONE)
-        error = failure("insert messages");
+        error = sqliteFailure(m_db, "insert messages");
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     return error;

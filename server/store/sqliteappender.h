@@ -7,12 +7,31 @@
 #include <QSqlDatabase>
 
 #include <array>
+#include <memory>
 #include <optional>
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace dpichat::server {
+
+/// The native connection behind `db` (QSqlDriver::handle()) when it is an open SQLite
+/// connection run by the SQLite build this program links; null otherwise, and then every
+/// statement stays in QtSql. Debian's Qt plugin links the system libsqlite3, as this program
+/// does; a Qt with SQLite built in would not, and a handle is only usable with the SQLite that
+/// made it.
+sqlite3 *sameBuildSqliteHandle(const QSqlDatabase &db);
+
+/// Logs a failure of SQLite's own API on `db` (SQLite's message, which never quotes values)
+/// and gives the Internal error the Store interface promises, like sql::failure().
+ProtocolError sqliteFailure(sqlite3 *db, const char *what);
+
+/// Finalizes a statement of SQLite's own API with its owner.
+struct SqliteFinalizer
+{
+    void operator()(sqlite3_stmt *statement) const;
+};
+using SqliteStatement = std::unique_ptr<sqlite3_stmt, SqliteFinalizer>;
 
 /// Inserts messages on SQLite through SQLite's own API, on the connection a QSqlDatabase
 /// opened (QSqlDriver::handle()), inside the caller's transaction.
@@ -26,8 +45,8 @@ class SqliteAppender
 public:
     static constexpr int kMaxRows = 32; ///< 160 parameters.
 
-    /// Null when `db` is not an open SQLite connection.
-    static std::unique_ptr<SqliteAppender> forDatabase(const QSqlDatabase &db);
+    /// `db` from sameBuildSqliteHandle().
+    explicit SqliteAppender(sqlite3 *db);
     ~SqliteAppender();
     SqliteAppender(const SqliteAppender &) = delete;
     SqliteAppender &operator=(const SqliteAppender &) = delete;
@@ -39,12 +58,10 @@ public:
                                         int rows, qint64 createdAtMs, QList<qint64> *ids);
 
 private:
-    explicit SqliteAppender(sqlite3 *db);
     sqlite3_stmt *statement(int rows);
-    ProtocolError failure(const char *what) const;
 
     sqlite3 *m_db;
-    std::array<sqlite3_stmt *, kMaxRows + 1> m_statements{}; ///< By number of rows.
+    std::array<SqliteStatement, kMaxRows + 1> m_statements; ///< By number of rows.
 };
 
 } // namespace dpichat::server

@@ -265,8 +265,10 @@ std::optional<ProtocolError> SqlStore::prepareStatements()
         if (!query->prepare(text))
             return sql::failure(*query, "prepare statements"_L1);
     }
-    if (!m_isPostgres && m_options.sqliteApiInserts)
-        s->sqliteAppender = SqliteAppender::forDatabase(m_db);
+    if (!m_isPostgres && m_options.sqliteApi)
+        s->sqlite = sameBuildSqliteHandle(m_db);
+    if (s->sqlite)
+        s->sqliteAppender = std::make_unique<SqliteAppender>(s->sqlite);
     m_stmts = std::move(s);
     return std::nullopt;
 }

@@ -29,9 +29,10 @@ struct SqlStoreOptions
     QString synchronous = QStringLiteral("FULL");
     /// SQLite: how long a writer waits for another connection's write lock.
     int busyTimeoutMs = 5000;
-    /// SQLite: insert messages through SQLite's own API on Qt's connection (SqliteAppender)
-    /// when Qt's driver runs the same SQLite build; false keeps every statement in QtSql.
-    bool sqliteApiInserts = true;
+    /// SQLite: insert messages (SqliteAppender) and read thread lists through SQLite's own API
+    /// on Qt's connection when Qt's driver runs the same SQLite build; false keeps every
+    /// statement in QtSql.
+    bool sqliteApi = true;
     /// SQLite `PRAGMA wal_autocheckpoint`: the log size in pages at which a commit copies the
     /// log into the database file itself. SQLite's default; a server raises it and runs a
     /// WalCheckpointer.
@@ -108,8 +109,9 @@ public:
     Expected<int> schemaVersion();
 
     bool isPostgres() const { return m_options.driver == u"QPSQL"; }
-    /// Messages go in through SQLite's own API (see SqlStoreOptions::sqliteApiInserts).
-    bool insertsThroughSqliteApi() const;
+    /// Messages go in and thread lists come out through SQLite's own API (see
+    /// SqlStoreOptions::sqliteApi).
+    bool usesSqliteApi() const;
     const SqlStoreOptions &options() const { return m_options; }
     /// PostgreSQL: NOTIFY `channel` with `payload` (delivered to listeners at once, since no
     /// transaction is open between calls).
@@ -128,8 +130,12 @@ private:
     std::optional<ProtocolError> notOpen();
     std::optional<ProtocolError> reconnect();
     Expected<std::optional<StoredUser>> queryUser(const QString &where, const QVariant &key);
-    Expected<QList<Thread>> queryThreads(const QString &where, const QList<QVariant> &binds,
-                                         qint64 viewerId);
+    /// Which threads queryThreads() lists: every one, a user's own, or one by id.
+    enum class ThreadFilter { All, Owner, Id };
+    static QString threadWhere(ThreadFilter filter);
+    Expected<QList<Thread>> queryThreads(ThreadFilter filter, qint64 key, qint64 viewerId);
+    /// The same through SQLite's own API (Statements::sqlite set).
+    Expected<QList<Thread>> queryThreadsNative(ThreadFilter filter, qint64 key, qint64 viewerId);
     /// Gives the user a support thread unless they have one; inside the caller's transaction.
     Expected<qint64> ensureSupportThread(qint64 userId);
     Expected<bool> updateUser(const QString &assignment, const QVariant &value, qint64 userId,

@@ -33,9 +33,9 @@ Expected<QSqlQuery *> SqlStore::insertStatement(int rows)
     return &q;
 }
 
-bool SqlStore::insertsThroughSqliteApi() const
+bool SqlStore::usesSqliteApi() const
 {
-    return m_stmts && m_stmts->sqliteAppender;
+    return m_stmts && m_stmts->sqlite;
 }
 
 std::optional<ProtocolError> SqlStore::insertRows(const QList<NewMessage> &messages,

@@ -7,6 +7,7 @@
 
 #include <QHash>
 #include <QSqlQuery>
+#include <array>
 #include <memory>
 
 namespace dpichat::server {
@@ -16,8 +17,14 @@ struct SqlStore::Statements
 {
     /// INSERTs of 1 to kRowsPerInsert messages, prepared on first use of each size.
     QHash<int, QSqlQuery> insertMessages;
-    /// SQLite: the same INSERTs through SQLite's own API (null on PostgreSQL).
+    /// SQLite: Qt's connection, when its own API may be used on it (sameBuildSqliteHandle()).
+    sqlite3 *sqlite = nullptr;
+    /// The INSERTs through SQLite's own API (null without `sqlite`).
     std::unique_ptr<SqliteAppender> sqliteAppender;
+    /// The thread list's statements through SQLite's own API, by SqlStore::ThreadFilter.
+    std::array<SqliteStatement, 3> sqliteThreads;
+    /// How many threads each of them read last time.
+    std::array<qsizetype, 3> sqliteThreadsRead{};
     QSqlQuery messageByClientId;
     QSqlQuery userName;
     QSqlQuery historyPage;

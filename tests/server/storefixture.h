@@ -150,12 +150,31 @@ protected:
     // Every thread as each user sees it, against what counting the rows gives: the counters that
     // schema step 2 keeps (docs/performance.md, "Big data") must always say what PROTOCOL.md
     // defines: unread, readUpTo.owner, readUpTo.team, lastMessage, and the inbox's order.
+    // On SQLite, thread lists are read through SQLite's own API or through QtSql
+    // (SqlStoreOptions::sqliteApi): a second store on the same file reads them the other way,
+    // and every list and thread must come out the same, field for field.
     void checkCountersAgainstRows(SqlStore &store, const QList<StoredUser> &users)
     {
+        std::unique_ptr<SqlStore> otherPath;
+        if (isSqlite()) {
+            SqlStoreOptions options = store.options();
+            options.sqliteApi = !store.usesSqliteApi();
+            otherPath = std::make_unique<SqlStore>(options);
+            QVERIFY(!hasError(otherPath->open()));
+            QCOMPARE(otherPath->usesSqliteApi(), options.sqliteApi);
+        }
         RawDb raw(dbOptions());
         const auto count = [&](const QString &sql) { return raw.scalar(sql).toLongLong(); };
         for (const StoredUser &viewer : users) {
             TAKE(threads, store.threadsFor(viewer.user));
+            if (otherPath) {
+                TAKE(same, otherPath->threadsFor(viewer.user));
+                QVERIFY2(same == threads, qPrintable(u"viewer %1"_s.arg(viewer.user.id)));
+                for (const Thread &t : threads) {
+                    TAKE(one, otherPath->threadFor(t.id, viewer.user));
+                    QVERIFY2(one && *one == t, qPrintable(u"thread %1"_s.arg(t.id)));
+                }
+            }
             qint64 previousLast = std::numeric_limits<qint64>::max();
             for (const Thread &t : threads) {
                 const QByteArray where = u"viewer %1, thread %2"_s.arg(viewer.user.id).arg(t.id).toUtf8();

@@ -127,7 +127,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     SessionLimits limits;
     limits.rateLimit = 0;
-    auto session = std::make_unique<Session>(new QWebSocket, w.server->dispatcher(), limits,
+    auto session = std::make_unique<Session>(new QWebSocket, nullptr, w.server->dispatcher(), limits,
                                              w.server->metrics());
     session->setLoggedIn(who.user, who.threadId, QStringLiteral("fuzz-token"));
 

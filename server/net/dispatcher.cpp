@@ -147,7 +147,7 @@ void Dispatcher::onThreads(Session &s, const QJsonValue &id)
         m_threadOwners.insert(t.id, t.owner.id);
     }
     // Hand-encoded: an admin's list of ten thousand threads is megabytes of JSON.
-    s.sendText(QString::fromUtf8(fastjson::threadsReply(reply.threads, id)));
+    s.sendText(fastjson::threadsReply(reply.threads, id));
 }
 
 Expected<qint64> Dispatcher::accessibleThreadOwner(const Session &s, qint64 thread)
@@ -215,7 +215,7 @@ void Dispatcher::onSend(Session &s, const QJsonValue &id, const SendRequest &r)
             // Hand-encoded, once for `sent` and the push: the hot path of every message.
             const QByteArray json = fastjson::message(stored.message);
             if (session) {
-                session->sendText(QString::fromUtf8(fastjson::sentReply(json, id)));
+                session->sendText(fastjson::sentReply(json, id));
                 m_metrics.observeSendLatency(received.nsecsElapsed() / 1000);
             }
             // A repeated clientId returns the original and pushes nothing new.

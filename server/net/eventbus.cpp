@@ -20,18 +20,17 @@ void EventBus::publishMessage(qint64 ownerId, const Message &message, const Sess
                               const QByteArray &messageJson)
 {
     const QByteArray json = messageJson.isEmpty() ? fastjson::message(message) : messageJson;
-    m_router->pushToThread(ownerId, QString::fromUtf8(fastjson::messagePush(json)), origin);
+    m_router->pushToThread(ownerId, fastjson::messagePush(json), origin);
 }
 
 void EventBus::publishRead(qint64 ownerId, const ReadPush &read, const Session *origin)
 {
-    m_router->pushToThread(ownerId, QString::fromUtf8(encodeServerFrame(read)), origin);
+    m_router->pushToThread(ownerId, encodeServerFrame(read), origin);
 }
 
 void EventBus::publishTyping(qint64 ownerId, const TypingPush &typing)
 {
-    m_router->pushToThreadExceptUser(ownerId, QString::fromUtf8(encodeServerFrame(typing)),
-                                     typing.user);
+    m_router->pushToThreadExceptUser(ownerId, encodeServerFrame(typing), typing.user);
 }
 
 } // namespace dpichat::server

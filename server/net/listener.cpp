@@ -120,14 +120,18 @@ void Listener::onTcpConnection()
 void Listener::onWebSocket()
 {
     while (QWebSocket *socket = m_ws->nextPendingConnection()) {
-        // Upgraded: the Session's login deadline takes over.
+        // Upgraded: the Session's login deadline takes over, and it writes its frames onto
+        // the connection the WebSocket came from (Session::writeTextFrames()).
+        QTcpSocket *transport = nullptr;
         if (const auto it = m_upgrading.constFind(peerKey(socket->peerAddress(), socket->peerPort()));
             it != m_upgrading.cend()) {
+            transport = it->socket;
             disconnect(it->onDestroyed);
             m_upgrading.erase(it);
         }
         m_metrics.countConnection();
-        auto *session = new Session(socket, m_dispatcher, m_options.sessionLimits, m_metrics, this);
+        auto *session = new Session(socket, transport, m_dispatcher, m_options.sessionLimits,
+                                    m_metrics, this);
         m_sessions.insert(session);
         connect(session, &Session::finished, this, [this](Session *s) {
             if (!m_sessions.remove(s))

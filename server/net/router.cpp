@@ -62,8 +62,7 @@ void Router::detach(Session *session)
 
 void Router::announce(const User &user, bool online, const std::optional<QDateTime> &lastSeen)
 {
-    const QString frame =
-        QString::fromUtf8(encodeServerFrame(PresencePush{user.id, online, lastSeen}));
+    const QByteArray frame = encodeServerFrame(PresencePush{user.id, online, lastSeen});
     if (user.role == Role::Admin)
         pushToAll(frame);
     else
@@ -99,20 +98,18 @@ void Router::sendPresenceSnapshot(Session *session) const
             continue;
         if (!admin && it->role != Role::Admin)
             continue;
-        session->sendText(
-            QString::fromUtf8(encodeServerFrame(PresencePush{it.key(), true, std::nullopt})));
+        session->sendText(encodeServerFrame(PresencePush{it.key(), true, std::nullopt}));
     }
     for (auto it = m_byUser.cbegin(); it != m_byUser.cend(); ++it) {
         if (it.key() == session->user().id || it->isEmpty())
             continue;
         if (!admin && it->first()->user().role != Role::Admin)
             continue;
-        session->sendText(
-            QString::fromUtf8(encodeServerFrame(PresencePush{it.key(), true, std::nullopt})));
+        session->sendText(encodeServerFrame(PresencePush{it.key(), true, std::nullopt}));
     }
 }
 
-void Router::pushToThread(qint64 ownerId, const QString &frame, const Session *except)
+void Router::pushToThread(qint64 ownerId, const QByteArray &frame, const Session *except)
 {
     // Copies: a send may close a slow session, which detaches it from these lists.
     const QList<Session *> owners = m_byUser.value(ownerId);
@@ -127,7 +124,7 @@ void Router::pushToThread(qint64 ownerId, const QString &frame, const Session *e
     }
 }
 
-void Router::pushToThreadExceptUser(qint64 ownerId, const QString &frame, qint64 exceptUser)
+void Router::pushToThreadExceptUser(qint64 ownerId, const QByteArray &frame, qint64 exceptUser)
 {
     if (ownerId != exceptUser) {
         const QList<Session *> owners = m_byUser.value(ownerId);
@@ -141,14 +138,14 @@ void Router::pushToThreadExceptUser(qint64 ownerId, const QString &frame, qint64
     }
 }
 
-void Router::pushToAdmins(const QString &frame)
+void Router::pushToAdmins(const QByteArray &frame)
 {
     const QList<Session *> admins = m_admins;
     for (Session *s : admins)
         s->sendText(frame);
 }
 
-void Router::pushToAll(const QString &frame)
+void Router::pushToAll(const QByteArray &frame)
 {
     const auto byUser = m_byUser;
     for (const QList<Session *> &sessions : byUser) {

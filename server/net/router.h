@@ -40,11 +40,11 @@ public:
 
     /// A frame for a thread's participants: every session of its owner and of every admin,
     /// except `except` (the session that caused it, if any).
-    void pushToThread(qint64 ownerId, const QString &frame, const Session *except = nullptr);
+    void pushToThread(qint64 ownerId, const QByteArray &frame, const Session *except = nullptr);
     /// The same, skipping every session of `exceptUser` (typing: nobody sees themselves).
-    void pushToThreadExceptUser(qint64 ownerId, const QString &frame, qint64 exceptUser);
-    void pushToAdmins(const QString &frame);
-    void pushToAll(const QString &frame);
+    void pushToThreadExceptUser(qint64 ownerId, const QByteArray &frame, qint64 exceptUser);
+    void pushToAdmins(const QByteArray &frame);
+    void pushToAll(const QByteArray &frame);
 
     /// Tells a freshly logged-in session who is online that it may see: admins see every
     /// online user, others see the online admins.

@@ -7,7 +7,9 @@
 #include <QElapsedTimer>
 #include <QHostAddress>
 #include <QObject>
+#include <QPointer>
 
+class QTcpSocket;
 class QWebSocket;
 
 namespace dpichat::server {
@@ -31,8 +33,10 @@ class Session : public QObject
 {
     Q_OBJECT
 public:
-    Session(QWebSocket *socket, Dispatcher &dispatcher, const SessionLimits &limits,
-            Metrics &metrics, QObject *parent = nullptr);
+    /// `transport` is the connection `socket` was upgraded from (see write()); null leaves
+    /// all writing to `socket`.
+    Session(QWebSocket *socket, QTcpSocket *transport, Dispatcher &dispatcher,
+            const SessionLimits &limits, Metrics &metrics, QObject *parent = nullptr);
     ~Session() override;
 
     bool isLoggedIn() const { return m_loggedIn; }
@@ -45,9 +49,10 @@ public:
     void setLoginPending(bool pending) { m_loginPending = pending; }
     void setLoggedIn(const User &user, qint64 ownThread, const QString &token);
 
-    /// Sends one push frame, unless the session is closing. Closes the session if its unsent
-    /// output passes the bound: it catches up with `sync` when it comes back.
-    void sendText(const QString &frame);
+    /// Sends one frame of UTF-8 JSON (a push, or a reply encoded by the caller), unless the
+    /// session is closing. Closes the session if the output it has not sent yet passes the
+    /// bound: it catches up with `sync` when it comes back.
+    void sendText(const QByteArray &frame);
     void reply(const QJsonValue &re, const ServerFrame &frame);
     void replyError(const QJsonValue &re, const ProtocolError &error);
     /// Closes the socket with a close frame; the session goes away when it is closed.
@@ -70,9 +75,13 @@ private:
     void onBinary();
     void onLivenessCheck();
     void onDisconnected();
-    void write(const QString &frame);
+    void write(const QByteArray &frame);
+    void writeTextFrames(const QByteArray &utf8);
 
     QWebSocket *m_socket;
+    /// The connection m_socket was upgraded from and writes to. Guarded: it belongs to the
+    /// listening QTcpServer, which may delete it first when the server shuts down.
+    QPointer<QTcpSocket> m_transport;
     Dispatcher &m_dispatcher;
     Metrics &m_metrics;
     SessionLimits m_limits;

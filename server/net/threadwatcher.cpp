@@ -42,7 +42,7 @@ void ThreadWatcher::check()
         }
         if (auto t = std::get<std::optional<Thread>>(thread)) {
             t->owner.online = m_router.isOnline(t->owner.id);
-            m_router.pushToAdmins(QString::fromUtf8(encodeServerFrame(ThreadPush{*t})));
+            m_router.pushToAdmins(encodeServerFrame(ThreadPush{*t}));
         }
         m_lastThreadId = id;
     }

@@ -3,7 +3,10 @@
 #include "fixture.h"
 #include "rawframe.h"
 
+#include <QElapsedTimer>
 #include <QTcpSocket>
+
+#include <optional>
 
 using namespace Qt::StringLiterals;
 
@@ -24,6 +27,87 @@ bool openRawSession(QTcpSocket &socket, quint16 port, const QByteArray &email)
     return true;
 }
 
+/// Reads server frames (unmasked, RFC 6455 section 5.2) off a raw socket opened by
+/// openRawSession(), after the handshake's answer, as the data comes: a peer with small
+/// buffers still gets all of it.
+class RawReader
+{
+public:
+    explicit RawReader(QTcpSocket &socket)
+        : m_socket(socket)
+    {
+    }
+
+    /// The next whole text message that answers request `re`; the others (the welcome,
+    /// presence) are skipped. Empty on a timeout.
+    QJsonObject replyTo(qint64 re, int timeoutMs)
+    {
+        QElapsedTimer timer;
+        timer.start();
+        while (timer.elapsed() < timeoutMs) {
+            while (const auto frame = nextMessage()) {
+                if (frame->value(u"re"_s).toInteger(-1) == re)
+                    return *frame;
+            }
+            if (m_socket.bytesAvailable() == 0
+                && m_socket.state() != QAbstractSocket::ConnectedState)
+                break; // Dropped: nothing more will come.
+            if (m_socket.bytesAvailable() == 0)
+                m_socket.waitForReadyRead(1000);
+            m_buffer += m_socket.readAll();
+        }
+        return {};
+    }
+
+private:
+    std::optional<QJsonObject> nextMessage()
+    {
+        if (!m_upgraded) {
+            const qsizetype end = m_buffer.indexOf("\r\n\r\n");
+            if (end < 0)
+                return std::nullopt;
+            m_buffer.remove(0, end + 4);
+            m_upgraded = true;
+        }
+        for (;;) {
+            if (m_buffer.size() < 2)
+                return std::nullopt;
+            const auto b0 = quint8(m_buffer.at(0)), b1 = quint8(m_buffer.at(1));
+            qint64 length = b1 & 0x7f;
+            int header = 2;
+            if (length == 126) {
+                header = 4;
+                if (m_buffer.size() < header)
+                    return std::nullopt;
+                length = (quint8(m_buffer.at(2)) << 8) | quint8(m_buffer.at(3));
+            } else if (length == 127) {
+                header = 10;
+                if (m_buffer.size() < header)
+                    return std::nullopt;
+                length = 0;
+                for (int i = 2; i < 10; ++i)
+                    length = (length << 8) | quint8(m_buffer.at(i));
+            }
+            if (b1 & 0x80) // A server never masks.
+                return QJsonObject{{u"error"_s, u"masked frame"_s}};
+            if (m_buffer.size() < header + length)
+                return std::nullopt;
+            m_message += m_buffer.mid(header, length);
+            m_buffer.remove(0, header + length);
+            if (b0 & 0x80) { // FIN: the message is whole.
+                const QJsonObject frame = QJsonDocument::fromJson(m_message).object();
+                m_message.clear();
+                return frame;
+            }
+        }
+    }
+
+    QTcpSocket &m_socket;
+    QByteArray m_buffer;
+    QByteArray m_message;
+    bool m_upgraded = false;
+};
+
 } // namespace
 
 class TestBackpressure : public QObject
@@ -34,6 +118,7 @@ private Q_SLOTS:
     void initTestCase() { QVERIFY(m_fx.start()); }
     void slowReaderIsDisconnectedOthersUnaffected();
     void peerThatStopsAnsweringIsDropped();
+    void replyLargerThanTheBoundReachesAReader();
 
 private:
     ProtocolFixture m_fx;
@@ -122,6 +207,47 @@ void TestBackpressure::peerThatStopsAnsweringIsDropped()
     QTest::qWait(2500);
     QVERIFY(alive->isConnected());
     QCOMPARE(typeOf(alive->request(obj({{u"type"_s, u"ping"_s}}))), u"pong"_s);
+}
+
+void TestBackpressure::replyLargerThanTheBoundReachesAReader()
+{
+    // The bound is on output queued before a frame: a reply larger than the bound (an admin's
+    // inbox of 10,000 threads is megabytes) goes out whole to a peer that reads it, however
+    // small its buffers. Here a sync page of 500 messages of 4,000 characters that JSON
+    // writes as six bytes each (\u0001): 12 MB, more than the 4 MiB bound plus the most the
+    // kernel buffers for a socket (tcp_wmem, 4 MiB here) plus the reader's 64 KiB.
+    ProtocolFixture fx;
+    QVERIFY(fx.start());
+    auto carol = fx.client("carol@customer.test");
+    QVERIFY(carol);
+    const QString text = u'x' + QString(3998, QChar(1)) + u'x';
+    for (int i = 0; i < 500; ++i) {
+        carol->sendRaw(QString::fromUtf8(
+            QJsonDocument(obj({{u"type"_s, u"send"_s}, {u"id"_s, i + 1},
+                               {u"thread"_s, carol->request(obj({{u"type"_s, u"threads"_s}}))
+                                                     [u"threads"_s][0][u"id"_s].toInteger()},
+                               {u"clientId"_s, u"big-%1"_s.arg(i)}, {u"text"_s, text}}))
+                .toJson(QJsonDocument::Compact)));
+    }
+    QVERIFY(carol->waitForPushes(u"sent"_s, 500, 60'000));
+
+    QTcpSocket reader;
+    reader.setReadBufferSize(64 * 1024);
+    QVERIFY(openRawSession(reader, fx.server->port(), QByteArrayLiteral("ann@support.test")));
+    reader.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 64 * 1024);
+    RawReader frames(reader);
+    QCOMPARE(frames.replyTo(1, 10'000).value(u"type"_s).toString(), u"welcome"_s);
+    reader.write(clientTextFrame(R"({"type":"sync","id":2,"after":0,"limit":500})"));
+    QVERIFY(reader.waitForBytesWritten(5000));
+    QTest::qWait(500); // The server writes the whole reply while nothing is read.
+    const QJsonObject page = frames.replyTo(2, 60'000);
+    QCOMPARE(page.value(u"type"_s).toString(), u"sync"_s);
+    const QJsonArray messages = page.value(u"messages"_s).toArray();
+    QCOMPARE(messages.size(), 500);
+    QCOMPARE(messages.last()[u"text"_s].toString(), text);
+    QCOMPARE(reader.state(), QAbstractSocket::ConnectedState);
+    reader.write(clientTextFrame(R"({"type":"ping","id":3})"));
+    QCOMPARE(frames.replyTo(3, 10'000).value(u"type"_s).toString(), u"pong"_s);
 }
 
 QTEST_GUILESS_MAIN(TestBackpressure)

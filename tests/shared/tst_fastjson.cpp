@@ -3,6 +3,7 @@
 #include "protocol/codec.h"
 #include "protocol/fastjson.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QTest>
@@ -21,7 +22,41 @@ private Q_SLOTS:
     void timeMatchesQt_data();
     void timeMatchesQt();
     void threadsMatchCodec();
+    void stringMatchesReference();
 };
+
+namespace {
+
+// appendString() as it was first written: QString::toUtf8(), then JSON's escapes over the
+// bytes. The one-pass encoder must give the same bytes.
+QByteArray referenceString(const QString &text)
+{
+    static const char hex[] = "0123456789abcdef";
+    QByteArray out("\"");
+    for (const char c : text.toUtf8()) {
+        const auto u = static_cast<unsigned char>(c);
+        switch (u) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (u < 0x20) {
+                out += "\\u00";
+                out += hex[u >> 4];
+                out += hex[u & 0xf];
+            } else {
+                out += c;
+            }
+        }
+    }
+    return out + '"';
+}
+
+} // namespace
 
 void TestFastJson::messageMatchesCodec_data()
 {
@@ -128,6 +163,38 @@ void TestFastJson::threadsMatchCodec()
             QCOMPARE(std::get<ThreadsReply>(std::get<ServerFrameEnvelope>(decoded).frame).threads, threads);
         }
     }
+}
+
+void TestFastJson::stringMatchesReference()
+{
+    // Every class of UTF-16 unit, and the edges between them: ASCII (printable, escaped,
+    // control), two- and three-byte UTF-8, surrogate pairs, and lone or misordered surrogates
+    // (which toUtf8() writes as '?').
+    const QList<char16_t> units{0x0,    0x1,    0x8,    0x9,    0xa,    0xc,    0xd,    0x1f,
+                                0x20,   u'"',   u'\\', u'/',   u'a',   0x7e,   0x7f,   0x80,
+                                0xe9,   0x7ff,  0x800,  0x2028, 0xd7ff, 0xe000, 0xfffd, 0xffff,
+                                0xd800, 0xdbff, 0xdc00, 0xdfff, 0xd83d, 0xde00};
+    QRandomGenerator random(20261125);
+    for (int i = 0; i < 5000; ++i) {
+        QString text;
+        for (int n = int(random.bounded(24)); n > 0; --n)
+            text += QChar(units.at(random.bounded(int(units.size()))));
+        QByteArray fast("[");
+        fastjson::appendString(fast, text);
+        QCOMPARE(fast.mid(1), referenceString(text));
+        // Without lone surrogates the text comes back from a JSON parser unchanged.
+        if (QString::fromUtf8(text.toUtf8()) == text) {
+            fast += ']';
+            QJsonParseError error;
+            const QJsonDocument doc = QJsonDocument::fromJson(fast, &error);
+            QVERIFY2(error.error == QJsonParseError::NoError, fast.constData());
+            QCOMPARE(doc.array().at(0).toString(), text);
+        }
+    }
+    // Appending keeps what was there, also when the string is long enough to grow the array.
+    QByteArray out("prefix:");
+    fastjson::appendString(out, QString(5000, u'\u00e9'));
+    QCOMPARE(out, "prefix:" + referenceString(QString(5000, u'\u00e9')));
 }
 
 QTEST_GUILESS_MAIN(TestFastJson)

@@ -90,6 +90,9 @@ public:
 
     Expected<std::optional<qint64>> threadOwner(qint64 threadId) override;
     Expected<QList<Thread>> threadsFor(const User &viewer) override;
+    /// On SQLite through its own API (usesSqliteApi()); std::nullopt otherwise.
+    Expected<std::optional<QByteArray>> threadsReply(const User &viewer, const QJsonValue &re,
+                                                     const ThreadPresence &presence) override;
     Expected<std::optional<Thread>> threadFor(qint64 threadId, const User &viewer) override;
 
     Expected<QList<AppendResult>> appendMessages(const QList<NewMessage> &messages) override;
@@ -136,6 +139,9 @@ private:
     Expected<QList<Thread>> queryThreads(ThreadFilter filter, qint64 key, qint64 viewerId);
     /// The same through SQLite's own API (Statements::sqlite set).
     Expected<QList<Thread>> queryThreadsNative(ThreadFilter filter, qint64 key, qint64 viewerId);
+    /// The statement for `filter` through SQLite's own API, prepared on first use, bound.
+    Expected<sqlite3_stmt *> nativeThreadStatement(ThreadFilter filter, qint64 key,
+                                                   qint64 viewerId);
     /// Gives the user a support thread unless they have one; inside the caller's transaction.
     Expected<qint64> ensureSupportThread(qint64 userId);
     Expected<bool> updateUser(const QString &assignment, const QVariant &value, qint64 userId,

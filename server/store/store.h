@@ -6,9 +6,11 @@
 #include <QByteArray>
 #include <QDateTime>
 #include <QHash>
+#include <QJsonValue>
 #include <QList>
 #include <QString>
 #include <chrono>
+#include <functional>
 #include <optional>
 
 namespace dpichat::server {
@@ -48,6 +50,16 @@ struct MessagePage
     QList<Message> messages; ///< Oldest first.
     bool hasMore = false;
 };
+
+/// What a `threads` reply says of a thread's owner that the database does not know: whether
+/// they are online, and when they were last seen if that is not written yet.
+struct OwnerPresence
+{
+    bool online = false;
+    std::optional<QDateTime> lastSeen; ///< Replaces the stored last seen when set.
+};
+/// Asked once per thread listed: (thread id, owner id).
+using ThreadPresence = std::function<OwnerPresence(qint64, qint64)>;
 
 /// Figures for `dpichat-server stats`.
 struct UserStats
@@ -103,6 +115,18 @@ public:
     /// for an admin every thread, for anyone else their own; most recent activity first.
     virtual Expected<QList<Thread>> threadsFor(const User &viewer) = 0;
     virtual Expected<std::optional<Thread>> threadFor(qint64 threadId, const User &viewer) = 0;
+    /// The `threads` reply to `viewer` (answering `re`): the threads of threadsFor(), with
+    /// `presence` asked for each, written as JSON straight from the database's rows where the
+    /// store can; std::nullopt where it cannot, and then the caller encodes threadsFor().
+    virtual Expected<std::optional<QByteArray>> threadsReply(const User &viewer,
+                                                             const QJsonValue &re,
+                                                             const ThreadPresence &presence)
+    {
+        Q_UNUSED(viewer);
+        Q_UNUSED(re);
+        Q_UNUSED(presence);
+        return std::optional<QByteArray>();
+    }
 
     // Messages
     /// Stores all messages in one transaction (group commit). Idempotent on (sender, clientId).

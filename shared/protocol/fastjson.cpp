@@ -106,9 +106,8 @@ namespace {
 
 // Writes the time as Qt::ISODateWithMs in UTC ("2026-11-25T07:36:18.123Z") into `buffer` and
 // returns its length.
-int writeTime(char (&buffer)[48], const QDateTime &time)
+int writeTime(char (&buffer)[48], qint64 ms)
 {
-    const qint64 ms = time.toMSecsSinceEpoch();
     qint64 days = ms / 86'400'000;
     qint64 rest = ms % 86'400'000;
     if (rest < 0) {
@@ -147,41 +146,173 @@ int writeTime(char (&buffer)[48], const QDateTime &time)
 
 } // namespace
 
-void appendTime(QByteArray &out, const QDateTime &time)
+void appendTimeMs(QByteArray &out, qint64 ms)
 {
     char buffer[48];
-    const int n = writeTime(buffer, time);
+    const int n = writeTime(buffer, ms);
     out.append('"');
     out.append(buffer, n);
     out.append('"');
 }
 
+void appendTime(QByteArray &out, const QDateTime &time)
+{
+    appendTimeMs(out, time.toMSecsSinceEpoch());
+}
+
 QByteArray timeText(const QDateTime &time)
 {
     char buffer[48];
-    const int n = writeTime(buffer, time);
+    const int n = writeTime(buffer, time.toMSecsSinceEpoch());
     return QByteArray(buffer, n);
 }
 
 namespace {
-void appendMessage(QByteArray &out, const Message &m)
+
+// The length of the valid UTF-8 sequence at `p` (lead byte >= 0x80), or 0 when it is not one
+// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
+int utf8SequenceLength(const unsigned char *p, const unsigned char *end)
+{
+    const unsigned char c = p[0];
+    const auto continuation = [&](int i) { return p + i < end && (p[i] & 0xc0) == 0x80; };
+    if (c >= 0xc2 && c <= 0xdf)
+        return continuation(1) ? 2 : 0;
+    if (c >= 0xe0 && c <= 0xef) {
+        if (!continuation(1) || !continuation(2))
+            return 0;
+        if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0))
+            return 0; // Overlong; a surrogate.
+        return 3;
+    }
+    if (c >= 0xf0 && c <= 0xf4) {
+        if (!continuation(1) || !continuation(2) || !continuation(3))
+            return 0;
+        if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
+            return 0; // Overlong; above U+10FFFF.
+        return 4;
+    }
+    return 0;
+}
+
+} // namespace
+
+void appendString(QByteArray &out, Utf8 text)
+{
+    static const char hex[] = "0123456789abcdef";
+    const auto *s = reinterpret_cast<const unsigned char *>(text.bytes.data());
+    const auto *const end = s + text.bytes.size();
+    if (text.bytes.startsWith("\xef\xbb\xbf")) {
+        appendString(out, QString::fromUtf8(text.bytes));
+        return;
+    }
+    const qsizetype start = out.size();
+    out.resize(start + 2 + text.bytes.size() * 6); // At most \u00XX for a byte.
+    char *p = out.data() + start;
+    *p++ = '"';
+    while (s < end) {
+        const unsigned char c = *s;
+        if (c >= 0x80) {
+            const int n = utf8SequenceLength(s, end);
+            if (n == 0) {
+                out.truncate(start);
+                appendString(out, QString::fromUtf8(text.bytes));
+                return;
+            }
+            for (int i = 0; i < n; ++i)
+                *p++ = char(*s++);
+            continue;
+        }
+        ++s;
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *p++ = char(c);
+            continue;
+        }
+        *p++ = '\\';
+        switch (c) {
+        case '"': *p++ = '"'; break;
+        case '\\': *p++ = '\\'; break;
+        case '\b': *p++ = 'b'; break;
+        case '\f': *p++ = 'f'; break;
+        case '\n': *p++ = 'n'; break;
+        case '\r': *p++ = 'r'; break;
+        case '\t': *p++ = 't'; break;
+        default:
+            *p++ = 'u';
+            *p++ = '0';
+            *p++ = '0';
+            *p++ = hex[c >> 4];
+            *p++ = hex[c & 0xf];
+        }
+    }
+    *p++ = '"';
+    out.truncate(p - out.constData());
+}
+
+namespace {
+
+template<typename T>
+void appendMessageFields(QByteArray &out, qint64 id, qint64 thread, qint64 sender,
+                         const T &senderName, const T &clientId, const T &text, qint64 createdMs)
 {
     out.append("{\"clientId\":");
-    appendString(out, m.clientId);
+    appendString(out, clientId);
     out.append(",\"createdAt\":");
-    appendTime(out, m.createdAt);
+    appendTimeMs(out, createdMs);
     out.append(",\"id\":");
-    appendInt(out, m.id);
+    appendInt(out, id);
     out.append(",\"sender\":");
-    appendInt(out, m.sender);
+    appendInt(out, sender);
     out.append(",\"senderName\":");
-    appendString(out, m.senderName);
+    appendString(out, senderName);
     out.append(",\"text\":");
-    appendString(out, m.text);
+    appendString(out, text);
     out.append(",\"thread\":");
-    appendInt(out, m.thread);
+    appendInt(out, thread);
     out.append('}');
 }
+
+void appendMessage(QByteArray &out, const Message &m)
+{
+    appendMessageFields<QStringView>(out, m.id, m.thread, m.sender, m.senderName, m.clientId,
+                                     m.text, m.createdAt.toMSecsSinceEpoch());
+}
+
+template<typename T>
+void appendThreadFields(QByteArray &out, const ThreadFields<T> &t)
+{
+    out.append("{\"id\":");
+    appendInt(out, t.id);
+    out.append(",\"lastMessage\":");
+    if (t.hasLastMessage) {
+        appendMessageFields(out, t.lastId, t.id, t.lastSender, t.lastSenderName, t.lastClientId,
+                            t.lastText, t.lastCreatedMs);
+    } else {
+        out.append("null");
+    }
+    out.append(",\"owner\":{\"email\":");
+    appendString(out, t.ownerEmail);
+    out.append(",\"id\":");
+    appendInt(out, t.ownerId);
+    out.append(",\"lastSeen\":");
+    if (t.ownerLastSeenMs)
+        appendTimeMs(out, *t.ownerLastSeenMs);
+    else
+        out.append("null");
+    out.append(",\"name\":");
+    appendString(out, t.ownerName);
+    out.append(",\"online\":");
+    out.append(t.ownerOnline ? "true" : "false");
+    out.append(",\"role\":");
+    appendString(out, roleName(t.ownerRole));
+    out.append("},\"readUpTo\":{\"owner\":");
+    appendInt(out, t.readUpToOwner);
+    out.append(",\"team\":");
+    appendInt(out, t.readUpToTeam);
+    out.append("},\"unread\":");
+    appendInt(out, t.unread);
+    out.append('}');
+}
+
 } // namespace
 
 QByteArray message(const Message &m)
@@ -192,59 +323,61 @@ QByteArray message(const Message &m)
     return out;
 }
 
-void appendUser(QByteArray &out, const User &u)
-{
-    out.append("{\"email\":");
-    appendString(out, u.email);
-    out.append(",\"id\":");
-    appendInt(out, u.id);
-    out.append(",\"lastSeen\":");
-    if (u.lastSeen)
-        appendTime(out, *u.lastSeen);
-    else
-        out.append("null");
-    out.append(",\"name\":");
-    appendString(out, u.name);
-    out.append(",\"online\":");
-    out.append(u.online ? "true" : "false");
-    out.append(",\"role\":");
-    appendString(out, roleName(u.role));
-    out.append('}');
-}
-
 void appendThread(QByteArray &out, const Thread &t)
 {
-    out.append("{\"id\":");
-    appendInt(out, t.id);
-    out.append(",\"lastMessage\":");
-    if (t.lastMessage)
-        appendMessage(out, *t.lastMessage);
-    else
-        out.append("null");
-    out.append(",\"owner\":");
-    appendUser(out, t.owner);
-    out.append(",\"readUpTo\":{\"owner\":");
-    appendInt(out, t.readUpToOwner);
-    out.append(",\"team\":");
-    appendInt(out, t.readUpToTeam);
-    out.append("},\"unread\":");
-    appendInt(out, t.unread);
-    out.append('}');
+    ThreadFields<QStringView> f;
+    f.id = t.id;
+    f.ownerId = t.owner.id;
+    f.ownerName = t.owner.name;
+    f.ownerEmail = t.owner.email;
+    f.ownerRole = t.owner.role;
+    f.ownerOnline = t.owner.online;
+    if (t.owner.lastSeen)
+        f.ownerLastSeenMs = t.owner.lastSeen->toMSecsSinceEpoch();
+    f.readUpToOwner = t.readUpToOwner;
+    f.readUpToTeam = t.readUpToTeam;
+    f.unread = t.unread;
+    if (t.lastMessage) {
+        f.hasLastMessage = true;
+        f.lastId = t.lastMessage->id;
+        f.lastSender = t.lastMessage->sender;
+        f.lastSenderName = t.lastMessage->senderName;
+        f.lastClientId = t.lastMessage->clientId;
+        f.lastText = t.lastMessage->text;
+        f.lastCreatedMs = t.lastMessage->createdAt.toMSecsSinceEpoch();
+    }
+    appendThreadFields(out, f);
+}
+
+void appendThread(QByteArray &out, const ThreadFields<Utf8> &thread)
+{
+    appendThreadFields(out, thread);
 }
 
 QByteArray threadsReply(const QList<Thread> &threads, const QJsonValue &re)
 {
-    // Room for all of it at once: growing a reply of megabytes copies it each time.
-    qsizetype estimate = 64;
+    QByteArray encoded;
+    QList<qsizetype> ends;
+    ends.reserve(threads.size());
     for (const Thread &t : threads) {
-        estimate += 360 + t.owner.name.size() + t.owner.email.size();
-        if (t.lastMessage) {
-            estimate += t.lastMessage->senderName.size() + t.lastMessage->clientId.size()
-                    + t.lastMessage->text.size() + t.lastMessage->text.size() / 8;
-        }
+        appendThread(encoded, t);
+        ends.append(encoded.size());
     }
+    QList<QByteArrayView> views;
+    views.reserve(threads.size());
+    for (qsizetype i = 0, start = 0; i < ends.size(); start = ends.at(i++))
+        views.append(QByteArrayView(encoded).sliced(start, ends.at(i) - start));
+    return threadsReply(views, re);
+}
+
+QByteArray threadsReply(const QList<QByteArrayView> &threads, const QJsonValue &re)
+{
+    // Room for all of it at once: growing a reply of megabytes copies it each time.
+    qsizetype size = 64;
+    for (const QByteArrayView &t : threads)
+        size += t.size() + 1;
     QByteArray out;
-    out.reserve(estimate);
+    out.reserve(size);
     out.append('{');
     if (!re.isUndefined() && !re.isNull()) {
         out.append("\"re\":");
@@ -255,7 +388,7 @@ QByteArray threadsReply(const QList<Thread> &threads, const QJsonValue &re)
     for (qsizetype i = 0; i < threads.size(); ++i) {
         if (i)
             out.append(',');
-        appendThread(out, threads.at(i));
+        out.append(threads.at(i));
     }
     out.append("],\"type\":\"threads\"}");
     return out;

@@ -4,10 +4,13 @@
 // against counted rows.
 #pragma once
 
+#include "protocol/fastjson.h"
 #include "store/migrations.h"
 #include "store/sqlstore.h"
 #include "pgtestdb.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
 #include <QRegularExpression>
@@ -150,6 +153,38 @@ protected:
     // Every thread as each user sees it, against what counting the rows gives: the counters that
     // schema step 2 keeps (docs/performance.md, "Big data") must always say what PROTOCOL.md
     // defines: unread, readUpTo.owner, readUpTo.team, lastMessage, and the inbox's order.
+    // The `threads` reply that the store writes straight from the database's rows (SQLite
+    // through its own API; none elsewhere) says what encoding threadsFor() says, with the
+    // presence it asked for on each thread: some owners online, some with a newer last seen.
+    void checkThreadsReply(SqlStore &store, const User &viewer, const QList<Thread> &threads)
+    {
+        const QDateTime newer = QDateTime::fromMSecsSinceEpoch(4102444800123LL, Qt::UTC);
+        QHash<qint64, qint64> asked;
+        const auto presence = [&](qint64 thread, qint64 owner) {
+            asked.insert(thread, owner);
+            return OwnerPresence{owner % 2 == 0,
+                                 owner % 3 == 0 ? std::optional<QDateTime>(newer) : std::nullopt};
+        };
+        const QJsonValue re(u"r-%1"_s.arg(viewer.id));
+        TAKE(direct, store.threadsReply(viewer, re, presence));
+        QCOMPARE(direct.has_value(), store.usesSqliteApi());
+        if (!direct)
+            return;
+        QList<Thread> expected = threads;
+        QHash<qint64, qint64> owners;
+        for (Thread &t : expected) {
+            owners.insert(t.id, t.owner.id);
+            t.owner.online = t.owner.id % 2 == 0;
+            if (t.owner.id % 3 == 0)
+                t.owner.lastSeen = newer;
+        }
+        QCOMPARE(asked, owners);
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(*direct, &error);
+        QVERIFY2(error.error == QJsonParseError::NoError, direct->left(200).constData());
+        QCOMPARE(doc.object(), QJsonDocument::fromJson(fastjson::threadsReply(expected, re)).object());
+    }
+
     // On SQLite, thread lists are read through SQLite's own API or through QtSql
     // (SqlStoreOptions::sqliteApi): a second store on the same file reads them the other way,
     // and every list and thread must come out the same, field for field.
@@ -167,7 +202,9 @@ protected:
         const auto count = [&](const QString &sql) { return raw.scalar(sql).toLongLong(); };
         for (const StoredUser &viewer : users) {
             TAKE(threads, store.threadsFor(viewer.user));
+            checkThreadsReply(store, viewer.user, threads);
             if (otherPath) {
+                checkThreadsReply(*otherPath, viewer.user, threads);
                 TAKE(same, otherPath->threadsFor(viewer.user));
                 QVERIFY2(same == threads, qPrintable(u"viewer %1"_s.arg(viewer.user.id)));
                 for (const Thread &t : threads) {

@@ -23,6 +23,7 @@ private Q_SLOTS:
     void timeMatchesQt();
     void threadsMatchCodec();
     void stringMatchesReference();
+    void utf8MatchesQtDecoding();
 };
 
 namespace {
@@ -195,6 +196,33 @@ void TestFastJson::stringMatchesReference()
     QByteArray out("prefix:");
     fastjson::appendString(out, QString(5000, u'\u00e9'));
     QCOMPARE(out, "prefix:" + referenceString(QString(5000, u'\u00e9')));
+}
+
+void TestFastJson::utf8MatchesQtDecoding()
+{
+    // Bytes as a database may hold them, written straight (Utf8) or first read into a QString
+    // the way QtSql's rows are: the JSON must be the same. Valid sequences of every length and
+    // at the edges of their ranges, and what is not UTF-8 (overlong, surrogates, above
+    // U+10FFFF, stray or missing continuation bytes), and a byte order mark, which
+    // QString::fromUtf8() drops at the start.
+    const QList<QByteArray> pieces{"a", "\"", "\\", "\n", QByteArray(1, '\0'), "\x01", "\x1f",
+                                   "\x7f", "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf",
+                                   "\xee\x80\x80", "\xef\xbf\xbf", "\xf0\x90\x80\x80",
+                                   "\xf4\x8f\xbf\xbf", "\xef\xbb\xbf", "\xc0\xaf", "\xc1\xbf",
+                                   "\xe0\x9f\xbf", "\xed\xa0\x80", "\xf0\x8f\xbf\xbf",
+                                   "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\x80", "\xe2\x82",
+                                   "\xf0\x9f\x98"};
+    QRandomGenerator random(20261126);
+    for (int i = 0; i < 5000; ++i) {
+        QByteArray bytes;
+        for (int n = int(random.bounded(12)); n > 0; --n)
+            bytes += pieces.at(random.bounded(int(pieces.size())));
+        QByteArray fast("prefix");
+        fastjson::appendString(fast, fastjson::Utf8{bytes});
+        QByteArray viaQt("prefix");
+        fastjson::appendString(viaQt, QString::fromUtf8(bytes));
+        QCOMPARE(fast, viaQt);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestFastJson)

@@ -144,6 +144,10 @@ bool measureStore(const Options &options, Sampler &sampler, QList<Series> &serie
         return false;
     }
     Series threads{u"threads (admin, all threads)"_s, 50, {}, {}};
+    // What the server answers `threads` with where the store can (SQLite through its own
+    // API): the reply's JSON written from the rows, presence asked per thread.
+    Series threadsReply{u"threads reply (admin, JSON)"_s, 50, {}, {}};
+    const bool direct = store.usesSqliteApi();
     Series historyNewest{u"history (newest page, 50)"_s, 5, {}, {}};
     Series historyBefore{u"history (before an id, 50)"_s, 5, {}, {}};
     Series syncAdmin{u"sync (admin, page of 500)"_s, 20, {}, {}};
@@ -167,6 +171,17 @@ bool measureStore(const Options &options, Sampler &sampler, QList<Series> &serie
             return true;
         });
     };
+    const auto replyThreads = [&] {
+        const User &admin =
+                sampler.admins().at(threadsReply.micros.size() % sampler.admins().size());
+        const server::ThreadPresence offline = [](qint64, qint64) {
+            return server::OwnerPresence{};
+        };
+        return timeCall(threadsReply, [&] {
+            const auto r = store.threadsReply(admin, QJsonValue(1), offline);
+            return !hasError(r) && std::get<std::optional<QByteArray>>(r).has_value();
+        });
+    };
     // One untimed round first, so that every series starts from the same warm caches.
     ok = !hasError(store.threadsFor(sampler.admins().constFirst()))
             && !hasError(store.history(sampler.randomThread(), std::nullopt, historyLimit))
@@ -176,6 +191,9 @@ bool measureStore(const Options &options, Sampler &sampler, QList<Series> &serie
     for (int i = 0; ok && i < options.samples; ++i) {
         if (i % threadsEvery == 0 && threads.micros.size() < options.threadsSamples)
             ok = listThreads();
+        if (ok && direct && i % threadsEvery == 0
+            && threadsReply.micros.size() < options.threadsSamples)
+            ok = replyThreads();
         const qint64 thread = sampler.randomThread();
         const auto [before, beforeThread] = sampler.randomMessage();
         const qint64 cursorAdmin = sampler.randomCursor();
@@ -203,7 +221,11 @@ bool measureStore(const Options &options, Sampler &sampler, QList<Series> &serie
     }
     while (ok && threads.micros.size() < options.threadsSamples)
         ok = listThreads();
+    while (ok && direct && threadsReply.micros.size() < options.threadsSamples)
+        ok = replyThreads();
     series = {threads, historyNewest, historyBefore, syncAdmin, syncOwner};
+    if (direct)
+        series.insert(1, threadsReply);
 
     // The write path with the counters the schema keeps (trigger): a batch as the committer
     // hands it over, messages from owners and admins into random threads.

@@ -139,9 +139,12 @@ private:
     Expected<QList<Thread>> queryThreads(ThreadFilter filter, qint64 key, qint64 viewerId);
     /// The same through SQLite's own API (Statements::sqlite set).
     Expected<QList<Thread>> queryThreadsNative(ThreadFilter filter, qint64 key, qint64 viewerId);
-    /// The statement for `filter` through SQLite's own API, prepared on first use, bound.
+    /// The statement for `filter` through SQLite's own API, prepared on first use, bound;
+    /// without `senderNames` it leaves the last sender's name NULL.
     Expected<sqlite3_stmt *> nativeThreadStatement(ThreadFilter filter, qint64 key,
-                                                   qint64 viewerId);
+                                                   qint64 viewerId, bool senderNames);
+    /// A user's name as stored (UTF-8), through SQLite's own API; empty for no such user.
+    Expected<QByteArray> nativeUserName(qint64 userId);
     /// Gives the user a support thread unless they have one; inside the caller's transaction.
     Expected<qint64> ensureSupportThread(qint64 userId);
     Expected<bool> updateUser(const QString &assignment, const QVariant &value, qint64 userId,

@@ -21,8 +21,10 @@ struct SqlStore::Statements
     sqlite3 *sqlite = nullptr;
     /// The INSERTs through SQLite's own API (null without `sqlite`).
     std::unique_ptr<SqliteAppender> sqliteAppender;
-    /// The thread list's statements through SQLite's own API, by SqlStore::ThreadFilter.
-    std::array<SqliteStatement, 3> sqliteThreads;
+    /// The thread list's statements through SQLite's own API, by SqlStore::ThreadFilter, and
+    /// the same without the last sender's name (+3, SqlStore::threadsReply()).
+    std::array<SqliteStatement, 6> sqliteThreads;
+    SqliteStatement sqliteUserName;
     /// How many threads each of them read last time.
     std::array<qsizetype, 3> sqliteThreadsRead{};
     QSqlQuery messageByClientId;

@@ -2,83 +2,106 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 namespace dpichat::fastjson {
 
+// Every encoder here writes through a raw cursor into room reserved once for the whole piece
+// (appendWith()): QByteArray::append() goes through insert() and its checks for every piece,
+// and there are forty pieces to a thread. The room is an upper bound: six bytes per UTF-16
+// unit or UTF-8 byte of text (an escaped control character, \u00XX), fixed amounts for the
+// rest.
+
 namespace {
 
-void appendInt(QByteArray &out, qint64 value)
+constexpr qsizetype kIntRoom = 20; // "-9223372036854775808"
+constexpr qsizetype kTimeRoom = 50; // Quoted; years beyond 9999 included.
+constexpr qsizetype kMessageRoom = 256; // A message's keys, numbers and time.
+constexpr qsizetype kThreadRoom = 640; // A thread's keys, numbers, time and role, and a message's.
+
+template<std::size_t N>
+char *put(char *p, const char (&literal)[N])
+{
+    std::memcpy(p, literal, N - 1);
+    return p + N - 1;
+}
+
+char *putInt(char *p, qint64 value)
 {
     // std::to_chars: snprintf's format parsing was most of the cost of the three numbers per
     // message.
-    char buffer[24];
-    const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
-    out.append(buffer, end - buffer);
+    return std::to_chars(p, p + kIntRoom, value).ptr;
 }
 
-void appendId(QByteArray &out, const QJsonValue &id)
+qsizetype stringRoom(QStringView text)
 {
-    if (id.isString())
-        appendString(out, id.toString());
-    else
-        appendInt(out, id.toInteger());
+    return 2 + text.size() * 6;
 }
 
-// Howard Hinnant's days-to-civil: the date of a day count since 1970-01-01.
-void civilFromDays(qint64 z, qint64 &y, unsigned &m, unsigned &d)
+qsizetype stringRoom(Utf8 text)
 {
-    z += 719468;
-    const qint64 era = (z >= 0 ? z : z - 146096) / 146097;
-    const unsigned doe = unsigned(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    y = qint64(yoe) + era * 400;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    d = doy - (153 * mp + 2) / 5 + 1;
-    m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2 ? 1 : 0;
+    // QString::fromUtf8() (the way out for what is not UTF-8) makes at most one UTF-16 unit
+    // of a byte.
+    return 2 + text.bytes.size() * 6;
 }
 
-} // namespace
+/// Reserves `room` bytes at the end of `out`, has `write` fill them from a cursor (returning
+/// where it stopped), and keeps what it wrote.
+template<typename Write>
+void appendWith(QByteArray &out, qsizetype room, Write &&write)
+{
+    const qsizetype start = out.size();
+    out.resize(start + room);
+    char *const begin = out.data() + start;
+    char *const end = write(begin);
+    Q_ASSERT(end - begin <= room);
+    out.truncate(start + (end - begin));
+}
 
-// UTF-16 to UTF-8 and JSON's escapes in one pass, straight into `out`: a QByteArray per string
-// (QString::toUtf8()) and a second pass over it were most of the time of encoding an admin's
-// list of 10,000 threads. The bytes are the same as toUtf8()'s, a lone surrogate included
-// ('?'), which tst_fastjson checks against that.
-void appendString(QByteArray &out, QStringView text)
+// JSON's escapes for an ASCII character that needs one (below 0x20, '"', '\\').
+char *putEscaped(char *p, unsigned char c)
 {
     static const char hex[] = "0123456789abcdef";
-    const qsizetype start = out.size();
-    // At most six bytes per UTF-16 unit (an escaped control character); a surrogate pair
-    // takes four bytes for two units.
-    out.resize(start + 2 + text.size() * 6);
-    char *p = out.data() + start;
+    *p++ = '\\';
+    switch (c) {
+    case '"': *p++ = '"'; break;
+    case '\\': *p++ = '\\'; break;
+    case '\b': *p++ = 'b'; break;
+    case '\f': *p++ = 'f'; break;
+    case '\n': *p++ = 'n'; break;
+    case '\r': *p++ = 'r'; break;
+    case '\t': *p++ = 't'; break;
+    default:
+        *p++ = 'u';
+        *p++ = '0';
+        *p++ = '0';
+        *p++ = hex[c >> 4];
+        *p++ = hex[c & 0xf];
+    }
+    return p;
+}
+
+bool needsEscape(unsigned c)
+{
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
+// UTF-16 to UTF-8 and JSON's escapes in one pass: a QByteArray per string (toUtf8()) and a
+// second pass over it were most of the time of encoding an admin's list of 10,000 threads.
+// The bytes are the same as toUtf8()'s, a lone surrogate included ('?'), which tst_fastjson
+// checks against that.
+char *putString(char *p, QStringView text)
+{
     *p++ = '"';
     const char16_t *s = text.utf16();
     const char16_t *const end = s + text.size();
     while (s < end) {
         const char16_t c = *s++;
         if (c < 0x80) {
-            if (c >= 0x20 && c != u'"' && c != u'\\') {
+            if (needsEscape(c))
+                p = putEscaped(p, static_cast<unsigned char>(c));
+            else
                 *p++ = char(c);
-                continue;
-            }
-            *p++ = '\\';
-            switch (c) {
-            case u'"': *p++ = '"'; break;
-            case u'\\': *p++ = '\\'; break;
-            case u'\b': *p++ = 'b'; break;
-            case u'\f': *p++ = 'f'; break;
-            case u'\n': *p++ = 'n'; break;
-            case u'\r': *p++ = 'r'; break;
-            case u'\t': *p++ = 't'; break;
-            default:
-                *p++ = 'u';
-                *p++ = '0';
-                *p++ = '0';
-                *p++ = hex[c >> 4];
-                *p++ = hex[c & 0xf];
-            }
         } else if (c < 0x800) {
             *p++ = char(0xc0 | (c >> 6));
             *p++ = char(0x80 | (c & 0x3f));
@@ -99,75 +122,8 @@ void appendString(QByteArray &out, QStringView text)
         }
     }
     *p++ = '"';
-    out.truncate(p - out.constData());
+    return p;
 }
-
-namespace {
-
-// Writes the time as Qt::ISODateWithMs in UTC ("2026-11-25T07:36:18.123Z") into `buffer` and
-// returns its length.
-int writeTime(char (&buffer)[48], qint64 ms)
-{
-    qint64 days = ms / 86'400'000;
-    qint64 rest = ms % 86'400'000;
-    if (rest < 0) {
-        rest += 86'400'000;
-        --days;
-    }
-    qint64 y;
-    unsigned m, d;
-    civilFromDays(days, y, m, d);
-    const int hours = int(rest / 3'600'000), minutes = int(rest / 60'000 % 60),
-              seconds = int(rest / 1000 % 60), millis = int(rest % 1000);
-    if (y < 0 || y > 9999) { // Not in any message; kept exact all the same.
-        return std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                             static_cast<long long>(y), m, d, hours, minutes, seconds, millis);
-    }
-    // By hand: snprintf was a tenth of the event loop's time at full speed (one per message).
-    char *p = buffer;
-    const auto put = [&p](unsigned value, int width, char after) {
-        for (int i = width - 1; i >= 0; --i) {
-            p[i] = char('0' + value % 10);
-            value /= 10;
-        }
-        p += width;
-        if (after)
-            *p++ = after;
-    };
-    put(unsigned(y), 4, '-');
-    put(m, 2, '-');
-    put(d, 2, 'T');
-    put(unsigned(hours), 2, ':');
-    put(unsigned(minutes), 2, ':');
-    put(unsigned(seconds), 2, '.');
-    put(unsigned(millis), 3, 'Z');
-    return int(p - buffer);
-}
-
-} // namespace
-
-void appendTimeMs(QByteArray &out, qint64 ms)
-{
-    char buffer[48];
-    const int n = writeTime(buffer, ms);
-    out.append('"');
-    out.append(buffer, n);
-    out.append('"');
-}
-
-void appendTime(QByteArray &out, const QDateTime &time)
-{
-    appendTimeMs(out, time.toMSecsSinceEpoch());
-}
-
-QByteArray timeText(const QDateTime &time)
-{
-    char buffer[48];
-    const int n = writeTime(buffer, time.toMSecsSinceEpoch());
-    return QByteArray(buffer, n);
-}
-
-namespace {
 
 // The length of the valid UTF-8 sequence at `p` (lead byte >= 0x80), or 0 when it is not one
 // (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
@@ -194,132 +150,215 @@ int utf8SequenceLength(const unsigned char *p, const unsigned char *end)
     return 0;
 }
 
-} // namespace
-
-void appendString(QByteArray &out, Utf8 text)
+char *putString(char *p, Utf8 text)
 {
-    static const char hex[] = "0123456789abcdef";
     const auto *s = reinterpret_cast<const unsigned char *>(text.bytes.data());
     const auto *const end = s + text.bytes.size();
-    if (text.bytes.startsWith("\xef\xbb\xbf")) {
-        appendString(out, QString::fromUtf8(text.bytes));
-        return;
-    }
-    const qsizetype start = out.size();
-    out.resize(start + 2 + text.bytes.size() * 6); // At most \u00XX for a byte.
-    char *p = out.data() + start;
+    if (text.bytes.startsWith("\xef\xbb\xbf"))
+        return putString(p, QString::fromUtf8(text.bytes));
+    char *const start = p;
     *p++ = '"';
     while (s < end) {
         const unsigned char c = *s;
         if (c >= 0x80) {
             const int n = utf8SequenceLength(s, end);
-            if (n == 0) {
-                out.truncate(start);
-                appendString(out, QString::fromUtf8(text.bytes));
-                return;
-            }
-            for (int i = 0; i < n; ++i)
-                *p++ = char(*s++);
+            if (n == 0)
+                return putString(start, QString::fromUtf8(text.bytes));
+            std::memcpy(p, s, n);
+            p += n;
+            s += n;
             continue;
         }
         ++s;
-        if (c >= 0x20 && c != '"' && c != '\\') {
+        if (needsEscape(c))
+            p = putEscaped(p, c);
+        else
             *p++ = char(c);
-            continue;
-        }
-        *p++ = '\\';
-        switch (c) {
-        case '"': *p++ = '"'; break;
-        case '\\': *p++ = '\\'; break;
-        case '\b': *p++ = 'b'; break;
-        case '\f': *p++ = 'f'; break;
-        case '\n': *p++ = 'n'; break;
-        case '\r': *p++ = 'r'; break;
-        case '\t': *p++ = 't'; break;
-        default:
-            *p++ = 'u';
-            *p++ = '0';
-            *p++ = '0';
-            *p++ = hex[c >> 4];
-            *p++ = hex[c & 0xf];
-        }
     }
     *p++ = '"';
-    out.truncate(p - out.constData());
+    return p;
 }
 
-namespace {
+// Howard Hinnant's days-to-civil: the date of a day count since 1970-01-01.
+void civilFromDays(qint64 z, qint64 &y, unsigned &m, unsigned &d)
+{
+    z += 719468;
+    const qint64 era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = unsigned(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    y = qint64(yoe) + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    d = doy - (153 * mp + 2) / 5 + 1;
+    m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2 ? 1 : 0;
+}
+
+// The time as Qt::ISODateWithMs in UTC ("2026-11-25T07:36:18.123Z"), unquoted; at most 47
+// characters.
+char *putTimeText(char *p, qint64 ms)
+{
+    qint64 days = ms / 86'400'000;
+    qint64 rest = ms % 86'400'000;
+    if (rest < 0) {
+        rest += 86'400'000;
+        --days;
+    }
+    qint64 y;
+    unsigned m, d;
+    civilFromDays(days, y, m, d);
+    const int hours = int(rest / 3'600'000), minutes = int(rest / 60'000 % 60),
+              seconds = int(rest / 1000 % 60), millis = int(rest % 1000);
+    if (y < 0 || y > 9999) { // Not in any message; kept exact all the same.
+        char buffer[48];
+        const int n = std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                                    static_cast<long long>(y), m, d, hours, minutes, seconds,
+                                    millis);
+        std::memcpy(p, buffer, n);
+        return p + n;
+    }
+    // By hand: snprintf was a tenth of the event loop's time at full speed (one per message).
+    const auto field = [&p](unsigned value, int width, char after) {
+        for (int i = width - 1; i >= 0; --i) {
+            p[i] = char('0' + value % 10);
+            value /= 10;
+        }
+        p += width;
+        if (after)
+            *p++ = after;
+    };
+    field(unsigned(y), 4, '-');
+    field(m, 2, '-');
+    field(d, 2, 'T');
+    field(unsigned(hours), 2, ':');
+    field(unsigned(minutes), 2, ':');
+    field(unsigned(seconds), 2, '.');
+    field(unsigned(millis), 3, 'Z');
+    return p;
+}
+
+char *putTime(char *p, qint64 ms)
+{
+    *p++ = '"';
+    p = putTimeText(p, ms);
+    *p++ = '"';
+    return p;
+}
+
+qsizetype idRoom(const QJsonValue &id)
+{
+    return id.isString() ? stringRoom(id.toString()) : kIntRoom;
+}
+
+char *putId(char *p, const QJsonValue &id)
+{
+    return id.isString() ? putString(p, id.toString()) : putInt(p, id.toInteger());
+}
+
+bool hasId(const QJsonValue &re)
+{
+    return !re.isUndefined() && !re.isNull();
+}
 
 template<typename T>
-void appendMessageFields(QByteArray &out, qint64 id, qint64 thread, qint64 sender,
-                         const T &senderName, const T &clientId, const T &text, qint64 createdMs)
+char *putMessage(char *p, qint64 id, qint64 thread, qint64 sender, const T &senderName,
+                 const T &clientId, const T &text, qint64 createdMs)
 {
-    out.append("{\"clientId\":");
-    appendString(out, clientId);
-    out.append(",\"createdAt\":");
-    appendTimeMs(out, createdMs);
-    out.append(",\"id\":");
-    appendInt(out, id);
-    out.append(",\"sender\":");
-    appendInt(out, sender);
-    out.append(",\"senderName\":");
-    appendString(out, senderName);
-    out.append(",\"text\":");
-    appendString(out, text);
-    out.append(",\"thread\":");
-    appendInt(out, thread);
-    out.append('}');
-}
-
-void appendMessage(QByteArray &out, const Message &m)
-{
-    appendMessageFields<QStringView>(out, m.id, m.thread, m.sender, m.senderName, m.clientId,
-                                     m.text, m.createdAt.toMSecsSinceEpoch());
+    p = put(p, "{\"clientId\":");
+    p = putString(p, clientId);
+    p = put(p, ",\"createdAt\":");
+    p = putTime(p, createdMs);
+    p = put(p, ",\"id\":");
+    p = putInt(p, id);
+    p = put(p, ",\"sender\":");
+    p = putInt(p, sender);
+    p = put(p, ",\"senderName\":");
+    p = putString(p, senderName);
+    p = put(p, ",\"text\":");
+    p = putString(p, text);
+    p = put(p, ",\"thread\":");
+    p = putInt(p, thread);
+    *p++ = '}';
+    return p;
 }
 
 template<typename T>
 void appendThreadFields(QByteArray &out, const ThreadFields<T> &t)
 {
-    out.append("{\"id\":");
-    appendInt(out, t.id);
-    out.append(",\"lastMessage\":");
-    if (t.hasLastMessage) {
-        appendMessageFields(out, t.lastId, t.id, t.lastSender, t.lastSenderName, t.lastClientId,
-                            t.lastText, t.lastCreatedMs);
-    } else {
-        out.append("null");
-    }
-    out.append(",\"owner\":{\"email\":");
-    appendString(out, t.ownerEmail);
-    out.append(",\"id\":");
-    appendInt(out, t.ownerId);
-    out.append(",\"lastSeen\":");
-    if (t.ownerLastSeenMs)
-        appendTimeMs(out, *t.ownerLastSeenMs);
-    else
-        out.append("null");
-    out.append(",\"name\":");
-    appendString(out, t.ownerName);
-    out.append(",\"online\":");
-    out.append(t.ownerOnline ? "true" : "false");
-    out.append(",\"role\":");
-    appendString(out, roleName(t.ownerRole));
-    out.append("},\"readUpTo\":{\"owner\":");
-    appendInt(out, t.readUpToOwner);
-    out.append(",\"team\":");
-    appendInt(out, t.readUpToTeam);
-    out.append("},\"unread\":");
-    appendInt(out, t.unread);
-    out.append('}');
+    qsizetype room = kThreadRoom + stringRoom(t.ownerName) + stringRoom(t.ownerEmail);
+    if (t.hasLastMessage)
+        room += stringRoom(t.lastSenderName) + stringRoom(t.lastClientId) + stringRoom(t.lastText);
+    appendWith(out, room, [&t](char *p) {
+        p = put(p, "{\"id\":");
+        p = putInt(p, t.id);
+        p = put(p, ",\"lastMessage\":");
+        if (t.hasLastMessage) {
+            p = putMessage(p, t.lastId, t.id, t.lastSender, t.lastSenderName, t.lastClientId,
+                           t.lastText, t.lastCreatedMs);
+        } else {
+            p = put(p, "null");
+        }
+        p = put(p, ",\"owner\":{\"email\":");
+        p = putString(p, t.ownerEmail);
+        p = put(p, ",\"id\":");
+        p = putInt(p, t.ownerId);
+        p = put(p, ",\"lastSeen\":");
+        p = t.ownerLastSeenMs ? putTime(p, *t.ownerLastSeenMs) : put(p, "null");
+        p = put(p, ",\"name\":");
+        p = putString(p, t.ownerName);
+        p = t.ownerOnline ? put(p, ",\"online\":true") : put(p, ",\"online\":false");
+        p = put(p, ",\"role\":");
+        p = putString(p, roleName(t.ownerRole)); // At most "customer".
+        p = put(p, "},\"readUpTo\":{\"owner\":");
+        p = putInt(p, t.readUpToOwner);
+        p = put(p, ",\"team\":");
+        p = putInt(p, t.readUpToTeam);
+        p = put(p, "},\"unread\":");
+        p = putInt(p, t.unread);
+        *p++ = '}';
+        return p;
+    });
 }
 
 } // namespace
 
+void appendString(QByteArray &out, QStringView text)
+{
+    appendWith(out, stringRoom(text), [text](char *p) { return putString(p, text); });
+}
+
+void appendString(QByteArray &out, Utf8 text)
+{
+    appendWith(out, stringRoom(text), [text](char *p) { return putString(p, text); });
+}
+
+void appendTimeMs(QByteArray &out, qint64 ms)
+{
+    appendWith(out, kTimeRoom, [ms](char *p) { return putTime(p, ms); });
+}
+
+void appendTime(QByteArray &out, const QDateTime &time)
+{
+    appendTimeMs(out, time.toMSecsSinceEpoch());
+}
+
+QByteArray timeText(const QDateTime &time)
+{
+    QByteArray out;
+    const qint64 ms = time.toMSecsSinceEpoch();
+    appendWith(out, kTimeRoom, [ms](char *p) { return putTimeText(p, ms); });
+    return out;
+}
+
 QByteArray message(const Message &m)
 {
     QByteArray out;
-    out.reserve(160 + m.text.size() * 2);
-    appendMessage(out, m);
+    const qsizetype room = kMessageRoom + stringRoom(m.senderName) + stringRoom(m.clientId)
+            + stringRoom(m.text);
+    appendWith(out, room, [&m](char *p) {
+        return putMessage<QStringView>(p, m.id, m.thread, m.sender, m.senderName, m.clientId,
+                                       m.text, m.createdAt.toMSecsSinceEpoch());
+    });
     return out;
 }
 
@@ -372,49 +411,54 @@ QByteArray threadsReply(const QList<Thread> &threads, const QJsonValue &re)
 
 QByteArray threadsReply(const QList<QByteArrayView> &threads, const QJsonValue &re)
 {
-    // Room for all of it at once: growing a reply of megabytes copies it each time.
-    qsizetype size = 64;
+    qsizetype room = 64 + idRoom(re);
     for (const QByteArrayView &t : threads)
-        size += t.size() + 1;
+        room += t.size() + 1;
     QByteArray out;
-    out.reserve(size);
-    out.append('{');
-    if (!re.isUndefined() && !re.isNull()) {
-        out.append("\"re\":");
-        appendId(out, re);
-        out.append(',');
-    }
-    out.append("\"threads\":[");
-    for (qsizetype i = 0; i < threads.size(); ++i) {
-        if (i)
-            out.append(',');
-        out.append(threads.at(i));
-    }
-    out.append("],\"type\":\"threads\"}");
+    appendWith(out, room, [&](char *p) {
+        *p++ = '{';
+        if (hasId(re)) {
+            p = put(p, "\"re\":");
+            p = putId(p, re);
+            *p++ = ',';
+        }
+        p = put(p, "\"threads\":[");
+        for (qsizetype i = 0; i < threads.size(); ++i) {
+            if (i)
+                *p++ = ',';
+            std::memcpy(p, threads.at(i).data(), threads.at(i).size());
+            p += threads.at(i).size();
+        }
+        return put(p, "],\"type\":\"threads\"}");
+    });
     return out;
 }
 
 QByteArray sentReply(const QByteArray &messageJson, const QJsonValue &re)
 {
     QByteArray out;
-    out.reserve(messageJson.size() + 48);
-    out.append("{\"message\":");
-    out.append(messageJson);
-    if (!re.isUndefined() && !re.isNull()) {
-        out.append(",\"re\":");
-        appendId(out, re);
-    }
-    out.append(",\"type\":\"sent\"}");
+    appendWith(out, messageJson.size() + 64 + idRoom(re), [&](char *p) {
+        p = put(p, "{\"message\":");
+        std::memcpy(p, messageJson.constData(), messageJson.size());
+        p += messageJson.size();
+        if (hasId(re)) {
+            p = put(p, ",\"re\":");
+            p = putId(p, re);
+        }
+        return put(p, ",\"type\":\"sent\"}");
+    });
     return out;
 }
 
 QByteArray messagePush(const QByteArray &messageJson)
 {
     QByteArray out;
-    out.reserve(messageJson.size() + 32);
-    out.append("{\"message\":");
-    out.append(messageJson);
-    out.append(",\"type\":\"message\"}");
+    appendWith(out, messageJson.size() + 64, [&](char *p) {
+        p = put(p, "{\"message\":");
+        std::memcpy(p, messageJson.constData(), messageJson.size());
+        p += messageJson.size();
+        return put(p, ",\"type\":\"message\"}");
+    });
     return out;
 }
 

@@ -147,7 +147,7 @@ bool measureStore(const Options &options, Sampler &sampler, QList<Series> &serie
     // What the server answers `threads` with where the store can (SQLite through its own
     // API): the reply's JSON written from the rows, presence asked per thread.
     Series threadsReply{u"threads reply (admin, JSON)"_s, 50, {}, {}};
-    const bool direct = store.usesSqliteApi();
+    const bool direct = store.usesNativeApi();
     Series historyNewest{u"history (newest page, 50)"_s, 5, {}, {}};
     Series historyBefore{u"history (before an id, 50)"_s, 5, {}, {}};
     Series syncAdmin{u"sync (admin, page of 500)"_s, 20, {}, {}};

@@ -265,10 +265,12 @@ std::optional<ProtocolError> SqlStore::prepareStatements()
         if (!query->prepare(text))
             return sql::failure(*query, "prepare statements"_L1);
     }
-    if (!m_isPostgres && m_options.sqliteApi)
+    if (!m_isPostgres && m_options.nativeApi)
         s->sqlite = sameBuildSqliteHandle(m_db);
     if (s->sqlite)
         s->sqliteAppender = std::make_unique<SqliteAppender>(s->sqlite);
+    if (m_isPostgres && m_options.nativeApi)
+        s->pg = sql::postgresHandle(m_db);
     m_stmts = std::move(s);
     return std::nullopt;
 }

@@ -29,10 +29,11 @@ struct SqlStoreOptions
     QString synchronous = QStringLiteral("FULL");
     /// SQLite: how long a writer waits for another connection's write lock.
     int busyTimeoutMs = 5000;
-    /// SQLite: insert messages (SqliteAppender) and read thread lists through SQLite's own API
-    /// on Qt's connection when Qt's driver runs the same SQLite build; false keeps every
+    /// The database's own API on Qt's connection for the heaviest paths: on SQLite (when Qt's
+    /// driver runs the same SQLite build) message inserts (SqliteAppender), thread lists and
+    /// the `threads` reply; on PostgreSQL the `threads` reply (libpq). False keeps every
     /// statement in QtSql.
-    bool sqliteApi = true;
+    bool nativeApi = true;
     /// SQLite `PRAGMA wal_autocheckpoint`: the log size in pages at which a commit copies the
     /// log into the database file itself. SQLite's default; a server raises it and runs a
     /// WalCheckpointer.
@@ -90,7 +91,7 @@ public:
 
     Expected<std::optional<qint64>> threadOwner(qint64 threadId) override;
     Expected<QList<Thread>> threadsFor(const User &viewer) override;
-    /// On SQLite through its own API (usesSqliteApi()); std::nullopt otherwise.
+    /// Through the database's own API (usesNativeApi()); std::nullopt otherwise.
     Expected<std::optional<QByteArray>> threadsReply(const User &viewer, const QJsonValue &re,
                                                      const ThreadPresence &presence) override;
     Expected<std::optional<Thread>> threadFor(qint64 threadId, const User &viewer) override;
@@ -112,9 +113,8 @@ public:
     Expected<int> schemaVersion();
 
     bool isPostgres() const { return m_options.driver == u"QPSQL"; }
-    /// Messages go in and thread lists come out through SQLite's own API (see
-    /// SqlStoreOptions::sqliteApi).
-    bool usesSqliteApi() const;
+    /// The database's own API is in use (see SqlStoreOptions::nativeApi).
+    bool usesNativeApi() const;
     const SqlStoreOptions &options() const { return m_options; }
     /// PostgreSQL: NOTIFY `channel` with `payload` (delivered to listeners at once, since no
     /// transaction is open between calls).
@@ -145,6 +145,9 @@ private:
                                                    qint64 viewerId, bool senderNames);
     /// A user's name as stored (UTF-8), through SQLite's own API; empty for no such user.
     Expected<QByteArray> nativeUserName(qint64 userId);
+    /// threadsReply() on PostgreSQL, through libpq on Qt's connection.
+    Expected<std::optional<QByteArray>> pgThreadsReply(const User &viewer, const QJsonValue &re,
+                                                       const ThreadPresence &presence);
     /// Gives the user a support thread unless they have one; inside the caller's transaction.
     Expected<qint64> ensureSupportThread(qint64 userId);
     Expected<bool> updateUser(const QString &assignment, const QVariant &value, qint64 userId,

@@ -33,9 +33,9 @@ Expected<QSqlQuery *> SqlStore::insertStatement(int rows)
     return &q;
 }
 
-bool SqlStore::usesSqliteApi() const
+bool SqlStore::usesNativeApi() const
 {
-    return m_stmts && m_stmts->sqlite;
+    return m_stmts && (m_stmts->sqlite || m_stmts->pg);
 }
 
 std::optional<ProtocolError> SqlStore::insertRows(const QList<NewMessage> &messages,

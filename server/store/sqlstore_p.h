@@ -2,6 +2,7 @@
 
 // Internals shared by the sqlstore*.cpp files; not for use outside the store.
 
+#include "protocol/fastjson.h"
 #include "sqliteappender.h"
 #include "sqlstore.h"
 
@@ -9,6 +10,10 @@
 #include <QSqlQuery>
 #include <array>
 #include <memory>
+
+#include <sqlite3.h>
+
+struct pg_conn; // libpq's PGconn
 
 namespace dpichat::server {
 
@@ -19,6 +24,8 @@ struct SqlStore::Statements
     QHash<int, QSqlQuery> insertMessages;
     /// SQLite: Qt's connection, when its own API may be used on it (sameBuildSqliteHandle()).
     sqlite3 *sqlite = nullptr;
+    /// PostgreSQL: Qt's connection, for libpq (SqlStore::pgThreadsReply()).
+    pg_conn *pg = nullptr;
     /// The INSERTs through SQLite's own API (null without `sqlite`).
     std::unique_ptr<SqliteAppender> sqliteAppender;
     /// The thread list's statements through SQLite's own API, by SqlStore::ThreadFilter, and
@@ -55,6 +62,41 @@ QString textColumn(QStringView column, bool sqlite);
 
 /// The text of a column selected through textColumn() (NULL stays a null QString).
 QString text(const QVariant &value);
+
+/// The thread list's query, one row per thread (sqlstore_threads.cpp); the `?` is the
+/// viewer. Without `senderNames` the last sender's name (column 11) is NULL.
+QString threadSelect(bool sqlite, bool senderNames = true);
+
+/// A row of a statement stepped through SQLite's own API; text columns come as BLOBs of UTF-8
+/// (sql::textColumn()), decoded straight from SQLite's buffer.
+struct SqliteRow
+{
+    sqlite3_stmt *s;
+    qint64 integer(int column) const { return sqlite3_column_int64(s, column); }
+    bool isNull(int column) const { return sqlite3_column_type(s, column) == SQLITE_NULL; }
+    QString text(int column) const
+    {
+        if (isNull(column))
+            return QString();
+        return QString::fromUtf8(utf8(column).bytes);
+    }
+    /// Valid until the statement steps on or is reset. NULL is empty.
+    fastjson::Utf8 utf8(int column) const
+    {
+        const auto *data = static_cast<const char *>(sqlite3_column_blob(s, column));
+        return {QByteArrayView(data, sqlite3_column_bytes(s, column))};
+    }
+};
+
+/// roleFromName() of the stored UTF-8, with the thread list's default (customer).
+inline Role roleFromUtf8(QByteArrayView name)
+{
+    if (name == "admin")
+        return Role::Admin;
+    if (name == "member")
+        return Role::Member;
+    return Role::Customer;
+}
 
 /// The columns readMessage() expects, in its order, for `messages m JOIN users u`.
 QString messageColumns(bool sqlite);

@@ -15,8 +15,6 @@ using namespace Qt::StringLiterals;
 
 namespace dpichat::server {
 
-namespace {
-
 // One row per thread, everything a Thread needs in one round trip: an admin's inbox lists
 // every thread, and a query per thread would not scale with them. Per thread this reads the
 // thread's row and two or three rows by key (owner, the viewer's cursor, and the last
@@ -28,7 +26,7 @@ namespace {
 // viewer's own among them. The `?` is the viewer. No ORDER BY: see sortByActivity().
 // Without `senderNames` the last sender's name (column 11) is NULL and its join left out, for
 // a caller that looks the few distinct names up itself.
-QString threadSelect(bool sqlite, bool senderNames = true)
+QString sql::threadSelect(bool sqlite, bool senderNames)
 {
     const auto text = [sqlite](QStringView column) { return sql::textColumn(column, sqlite); };
     return u"SELECT t.id, t.owner, %1, %2, %6, o.last_seen, t.owner_up_to, t.team_up_to, "
@@ -43,6 +41,8 @@ QString threadSelect(bool sqlite, bool senderNames = true)
                                  u"t.last_sender <> t.owner "_s
                                : QString());
 }
+
+namespace {
 
 // Newest activity first; threads without messages (last_message_id 0, below every id) after,
 // newest thread first. Sorted here rather than by the database: SQLite would walk an index
@@ -82,37 +82,6 @@ struct QtRow
     bool isNull(int column) const { return q.value(column).isNull(); }
     QString text(int column) const { return sql::text(q.value(column)); }
 };
-
-/// A row of a statement stepped through SQLite's own API; text columns come as BLOBs of UTF-8
-/// (sql::textColumn()), decoded straight from SQLite's buffer.
-struct NativeRow
-{
-    sqlite3_stmt *s;
-    qint64 integer(int column) const { return sqlite3_column_int64(s, column); }
-    bool isNull(int column) const { return sqlite3_column_type(s, column) == SQLITE_NULL; }
-    QString text(int column) const
-    {
-        if (isNull(column))
-            return QString();
-        return QString::fromUtf8(utf8(column).bytes);
-    }
-    /// Valid until the statement steps on or is reset. NULL is empty.
-    fastjson::Utf8 utf8(int column) const
-    {
-        const auto *data = static_cast<const char *>(sqlite3_column_blob(s, column));
-        return {QByteArrayView(data, sqlite3_column_bytes(s, column))};
-    }
-};
-
-/// roleFromName() of the stored UTF-8, with readThread()'s default.
-Role roleFromUtf8(QByteArrayView name)
-{
-    if (name == "admin")
-        return Role::Admin;
-    if (name == "member")
-        return Role::Member;
-    return Role::Customer;
-}
 
 template<typename Row>
 Thread readThread(const Row &r)
@@ -183,7 +152,7 @@ Expected<QList<Thread>> SqlStore::queryThreads(ThreadFilter filter, qint64 key, 
         return queryThreadsNative(filter, key, viewerId);
     QSqlQuery q(m_db);
     q.setForwardOnly(true);
-    q.prepare(threadSelect(!m_isPostgres) + threadWhere(filter));
+    q.prepare(sql::threadSelect(!m_isPostgres) + threadWhere(filter));
     q.addBindValue(viewerId);
     if (filter != ThreadFilter::All)
         q.addBindValue(key);
@@ -203,7 +172,7 @@ Expected<sqlite3_stmt *> SqlStore::nativeThreadStatement(ThreadFilter filter, qi
     SqliteStatement &statement =
             m_stmts->sqliteThreads.at(std::size_t(filter) + (senderNames ? 0 : 3));
     if (!statement) {
-        const QByteArray text = (threadSelect(true, senderNames) + threadWhere(filter)).toUtf8();
+        const QByteArray text = (sql::threadSelect(true, senderNames) + threadWhere(filter)).toUtf8();
         sqlite3_stmt *prepared = nullptr;
         if (sqlite3_prepare_v3(db, text.constData(), int(text.size()), SQLITE_PREPARE_PERSISTENT,
                                &prepared, nullptr)
@@ -236,7 +205,7 @@ Expected<QList<Thread>> SqlStore::queryThreadsNative(ThreadFilter filter, qint64
     threads.reserve(expected);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        threads.emplace_back(readThread(NativeRow{s}));
+        threads.emplace_back(readThread(sql::SqliteRow{s}));
     expected = threads.size();
     // Reset at once: a statement left active keeps its read snapshot (see sql::FinishGuard).
     std::optional<ProtocolError> error;
@@ -247,140 +216,6 @@ Expected<QList<Thread>> SqlStore::queryThreadsNative(ThreadFilter filter, qint64
         return *error;
     sortByActivity(threads);
     return threads;
-}
-
-// The reply to `threads` from the rows as SQLite hands them over: no Thread, no QString. For
-// an admin's inbox of 10,000 threads, making and freeing those (60,000 strings) and turning
-// them back into UTF-8 took longer than reading the rows.
-Expected<std::optional<QByteArray>> SqlStore::threadsReply(const User &viewer,
-                                                           const QJsonValue &re,
-                                                           const ThreadPresence &presence)
-{
-    if (auto error = notOpen())
-        return *error;
-    if (!m_stmts->sqlite)
-        return std::optional<QByteArray>();
-    const ThreadFilter filter =
-            viewer.role == Role::Admin ? ThreadFilter::All : ThreadFilter::Owner;
-    // The last sender, when not the owner, is one of a few admins: their names are looked up
-    // once each here rather than joined to every row (a third of the query).
-    const Expected<sqlite3_stmt *> prepared =
-            nativeThreadStatement(filter, viewer.id, viewer.id, false);
-    if (hasError(prepared))
-        return std::get<ProtocolError>(prepared);
-    sqlite3_stmt *s = std::get<sqlite3_stmt *>(prepared);
-    QHash<qint64, QByteArray> senderNames;
-    const auto senderName = [&](qint64 id) -> Expected<QByteArrayView> {
-        auto it = senderNames.find(id);
-        if (it == senderNames.end()) {
-            const Expected<QByteArray> name = nativeUserName(id);
-            if (hasError(name))
-                return std::get<ProtocolError>(name);
-            it = senderNames.insert(id, std::get<QByteArray>(name));
-        }
-        return QByteArrayView(*it);
-    };
-
-    struct Encoded
-    {
-        qint64 lastId; ///< 0 without messages: after every thread with one.
-        qint64 id;
-        qsizetype start;
-        qsizetype size;
-    };
-    qsizetype &expected = m_stmts->sqliteThreadsRead.at(std::size_t(filter));
-    QList<Encoded> encoded;
-    encoded.reserve(expected);
-    QByteArray rows;
-    rows.reserve(expected * 512);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const NativeRow r{s};
-        fastjson::ThreadFields<fastjson::Utf8> t;
-        t.id = r.integer(0);
-        t.ownerId = r.integer(1);
-        t.ownerName = r.utf8(2);
-        t.ownerEmail = r.utf8(3);
-        t.ownerRole = roleFromUtf8(r.utf8(4).bytes);
-        const OwnerPresence seen = presence(t.id, t.ownerId);
-        t.ownerOnline = seen.online;
-        if (seen.lastSeen)
-            t.ownerLastSeenMs = seen.lastSeen->toMSecsSinceEpoch();
-        else if (!r.isNull(5))
-            t.ownerLastSeenMs = r.integer(5);
-        t.readUpToOwner = r.integer(6);
-        t.readUpToTeam = r.integer(7);
-        t.unread = r.integer(8);
-        t.lastId = r.integer(9);
-        if (t.lastId > 0) {
-            t.hasLastMessage = true;
-            t.lastSender = r.integer(10);
-            if (t.lastSender == t.ownerId) {
-                t.lastSenderName = t.ownerName;
-            } else {
-                const Expected<QByteArrayView> name = senderName(t.lastSender);
-                if (hasError(name)) {
-                    sqlite3_reset(s);
-                    return std::get<ProtocolError>(name);
-                }
-                t.lastSenderName = {std::get<QByteArrayView>(name)};
-            }
-            t.lastClientId = r.utf8(12);
-            t.lastText = r.utf8(13);
-            t.lastCreatedMs = r.integer(14);
-        }
-        const qsizetype start = rows.size();
-        fastjson::appendThread(rows, t);
-        encoded.append({std::max<qint64>(t.lastId, 0), t.id, start, rows.size() - start});
-    }
-    std::optional<ProtocolError> error;
-    if (rc != SQLITE_DONE)
-        error = sqliteFailure(m_stmts->sqlite, "list threads");
-    sqlite3_reset(s);
-    if (error)
-        return *error;
-    expected = encoded.size();
-    // The order of sortByActivity().
-    std::sort(encoded.begin(), encoded.end(), [](const Encoded &a, const Encoded &b) {
-        return a.lastId != b.lastId ? a.lastId > b.lastId : a.id > b.id;
-    });
-    QList<QByteArrayView> inOrder;
-    inOrder.reserve(encoded.size());
-    for (const Encoded &e : std::as_const(encoded))
-        inOrder.append(QByteArrayView(rows).sliced(e.start, e.size));
-    return std::optional<QByteArray>(fastjson::threadsReply(inOrder, re));
-}
-
-Expected<QByteArray> SqlStore::nativeUserName(qint64 userId)
-{
-    sqlite3 *db = m_stmts->sqlite;
-    SqliteStatement &statement = m_stmts->sqliteUserName;
-    if (!statement) {
-        static const char text[] = "SELECT CAST(name AS BLOB) FROM users WHERE id = ?";
-        sqlite3_stmt *prepared = nullptr;
-        if (sqlite3_prepare_v3(db, text, sizeof text - 1, SQLITE_PREPARE_PERSISTENT, &prepared,
-                               nullptr)
-            != SQLITE_OK) {
-            sqlite3_finalize(prepared);
-            return sqliteFailure(db, "prepare statements");
-        }
-        statement.reset(prepared);
-    }
-    sqlite3_stmt *s = statement.get();
-    sqlite3_bind_int64(s, 1, userId);
-    const int rc = sqlite3_step(s);
-    QByteArray name; // No such user: empty, as the join gave.
-    if (rc == SQLITE_ROW) {
-        name = QByteArray(static_cast<const char *>(sqlite3_column_blob(s, 0)),
-                          sqlite3_column_bytes(s, 0));
-    }
-    std::optional<ProtocolError> error;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        error = sqliteFailure(db, "read a user's name");
-    sqlite3_reset(s);
-    if (error)
-        return *error;
-    return name;
 }
 
 Expected<QList<Thread>> SqlStore::threadsFor(const User &viewer)

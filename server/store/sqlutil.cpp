@@ -38,6 +38,20 @@ bool isPostgres(const QSqlDatabase &db)
     return db.driverName() == u"QPSQL";
 }
 
+PGconn *postgresHandle(const QSqlDatabase &db)
+{
+    if (!isPostgres(db) || !db.driver() || !db.isOpen())
+        return nullptr;
+    // QSqlDriver::handle() is Qt's documented way to reach the native connection.
+    // Qt 6 names the type by libpq's struct ("pg_conn*"); Qt 5 named it "PGconn*".
+    const QVariant handle = db.driver()->handle();
+    if (!handle.isValid()
+        || (qstrcmp(handle.typeName(), "pg_conn*") != 0
+            && qstrcmp(handle.typeName(), "PGconn*") != 0))
+        return nullptr;
+    return *static_cast<PGconn *const *>(handle.constData());
+}
+
 bool isConnectionLost(const QSqlDatabase &db)
 {
     if (!isPostgres(db) || !db.driver())
@@ -45,12 +59,8 @@ bool isConnectionLost(const QSqlDatabase &db)
     // QPSQL closes the connection itself after some failures.
     if (!db.isOpen())
         return true;
-    // QSqlDriver::handle() is Qt's documented way to reach the native connection.
-    const QVariant handle = db.driver()->handle();
-    if (!handle.isValid() || qstrcmp(handle.typeName(), "PGconn*") != 0)
-        return false;
-    PGconn *connection = *static_cast<PGconn *const *>(handle.constData());
-    return !connection || PQstatus(connection) == CONNECTION_BAD;
+    PGconn *connection = postgresHandle(db);
+    return connection && PQstatus(connection) == CONNECTION_BAD;
 }
 
 qint64 nowMs()

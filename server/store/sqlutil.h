@@ -11,6 +11,8 @@
 class QSqlQuery;
 class QSqlError;
 
+struct pg_conn; // libpq's PGconn
+
 // Small helpers shared by the SQL store and its migrations; not part of the Store interface.
 namespace dpichat::server::sql {
 
@@ -25,6 +27,9 @@ bool isPostgres(const QSqlDatabase &db);
 /// Whether libpq has found the PostgreSQL connection broken (the server went away, or closed
 /// it). Reads a flag of the connection, no round trip; always false for SQLite.
 bool isConnectionLost(const QSqlDatabase &db);
+
+/// PostgreSQL: libpq's connection behind `db` (QSqlDriver::handle()), or null.
+pg_conn *postgresHandle(const QSqlDatabase &db);
 
 qint64 nowMs();
 QDateTime timeFromMs(qint64 ms);

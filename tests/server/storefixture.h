@@ -167,7 +167,7 @@ protected:
         };
         const QJsonValue re(u"r-%1"_s.arg(viewer.id));
         TAKE(direct, store.threadsReply(viewer, re, presence));
-        QCOMPARE(direct.has_value(), store.usesSqliteApi());
+        QCOMPARE(direct.has_value(), store.usesNativeApi());
         if (!direct)
             return;
         QList<Thread> expected = threads;
@@ -185,18 +185,18 @@ protected:
         QCOMPARE(doc.object(), QJsonDocument::fromJson(fastjson::threadsReply(expected, re)).object());
     }
 
-    // On SQLite, thread lists are read through SQLite's own API or through QtSql
-    // (SqlStoreOptions::sqliteApi): a second store on the same file reads them the other way,
-    // and every list and thread must come out the same, field for field.
+    // Thread lists are read through the database's own API or through QtSql
+    // (SqlStoreOptions::nativeApi): a second store on the same database reads them the other
+    // way, and every list and thread must come out the same, field for field.
     void checkCountersAgainstRows(SqlStore &store, const QList<StoredUser> &users)
     {
         std::unique_ptr<SqlStore> otherPath;
-        if (isSqlite()) {
+        {
             SqlStoreOptions options = store.options();
-            options.sqliteApi = !store.usesSqliteApi();
+            options.nativeApi = !store.usesNativeApi();
             otherPath = std::make_unique<SqlStore>(options);
             QVERIFY(!hasError(otherPath->open()));
-            QCOMPARE(otherPath->usesSqliteApi(), options.sqliteApi);
+            QCOMPARE(otherPath->usesNativeApi(), options.nativeApi);
         }
         RawDb raw(dbOptions());
         const auto count = [&](const QString &sql) { return raw.scalar(sql).toLongLong(); };

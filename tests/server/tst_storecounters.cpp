@@ -36,11 +36,11 @@ void TestStoreCounters::largeBatchSpansStatements()
 {
     QFETCH(bool, sqliteApi);
     SqlStoreOptions options = dbOptions();
-    options.sqliteApi = sqliteApi;
+    options.nativeApi = sqliteApi;
     auto store = std::make_unique<SqlStore>(options);
     QVERIFY(!hasError(store->open()));
     // Debian's Qt plugin and this program link the same libsqlite3: the API path is taken.
-    QCOMPARE(store->usesSqliteApi(), sqliteApi);
+    QCOMPARE(store->usesNativeApi(), sqliteApi);
     bool ok = false;
     const StoredUser c = addUser(*store, u"c@example.com"_s, Role::Customer, &ok);
     const StoredUser m = addUser(*store, u"m@example.com"_s, Role::Member, &ok);

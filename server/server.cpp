@@ -45,6 +45,7 @@ Server::Server(Store &store, const ServerConfig &config, std::unique_ptr<EventBu
     , m_dispatcher(store, m_auth, m_router, m_committer, m_metrics, *m_bus)
     , m_listener(m_dispatcher, m_metrics, listenerOptions(config, m_setupError))
     , m_threadWatcher(store, m_router)
+    , m_accountWatcher(store, m_router)
 {
     m_bus->attach(m_router, m_threadWatcher);
 }
@@ -66,6 +67,7 @@ Expected<bool> Server::start()
     if (std::holds_alternative<ProtocolError>(listening))
         return listening;
     m_threadWatcher.start();
+    m_accountWatcher.start();
     if (m_config.metricsPort >= 0) {
         m_metricsServer = std::make_unique<MetricsServer>(m_metrics, m_store, [this] {
             return Metrics::Gauges{m_listener.connectionCount(), m_router.sessionCount()};

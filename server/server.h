@@ -9,6 +9,7 @@
 #include "net/eventbus.h"
 #include "net/listener.h"
 #include "net/router.h"
+#include "net/accountwatcher.h"
 #include "net/threadwatcher.h"
 
 #include <QObject>
@@ -59,6 +60,7 @@ private:
     Dispatcher m_dispatcher;
     Listener m_listener;
     ThreadWatcher m_threadWatcher;
+    AccountWatcher m_accountWatcher;
     std::unique_ptr<MetricsServer> m_metricsServer;
     quint16 m_metricsPort = 0;
     Committer::StoreFactory m_storageStore;

@@ -157,6 +157,23 @@ Expected<QList<StoredUser>> SqlStore::users()
     return list;
 }
 
+Expected<QList<AccountState>> SqlStore::accountStates()
+{
+    if (auto error = notOpen())
+        return *error;
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    if (!q.exec(u"SELECT id, role, disabled FROM users"_s))
+        return sql::failure(q, "list account states"_L1);
+    QList<AccountState> list;
+    while (q.next()) {
+        list.append({q.value(0).toLongLong(),
+                     roleFromName(q.value(1).toString()).value_or(Role::Customer),
+                     q.value(2).toLongLong() != 0});
+    }
+    return list;
+}
+
 Expected<bool> SqlStore::updateUser(const QString &assignment, const QVariant &value,
                                     qint64 userId, QLatin1StringView what)
 {

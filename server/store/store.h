@@ -61,6 +61,14 @@ struct OwnerPresence
 /// Asked once per thread listed: (thread id, owner id).
 using ThreadPresence = std::function<OwnerPresence(qint64, qint64)>;
 
+/// What a running server checks its live sessions against (AccountWatcher).
+struct AccountState
+{
+    qint64 id = 0;
+    Role role = Role::Customer;
+    bool disabled = false;
+};
+
 /// Figures for `dpichat-server stats`.
 struct UserStats
 {
@@ -90,6 +98,8 @@ public:
     virtual Expected<std::optional<StoredUser>> userByEmail(const QString &email) = 0;
     virtual Expected<std::optional<StoredUser>> userById(qint64 id) = 0;
     virtual Expected<QList<StoredUser>> users() = 0;
+    /// Every user's role and whether they are disabled, by id.
+    virtual Expected<QList<AccountState>> accountStates() = 0;
     virtual Expected<bool> setPasswordHash(qint64 userId, const QByteArray &hash) = 0;
     /// Gives a user who becomes a customer or member a thread if they have none.
     virtual Expected<bool> setRole(qint64 userId, Role role) = 0;

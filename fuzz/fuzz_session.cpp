@@ -15,6 +15,7 @@
 #include "fuzzcheck.h"
 #include "auth/passwords.h"
 #include "net/dispatcher.h"
+#include "net/qtwebsockettransport.h"
 #include "net/session.h"
 #include "server.h"
 #include "store/sqlstore.h"
@@ -127,8 +128,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     SessionLimits limits;
     limits.rateLimit = 0;
-    auto session = std::make_unique<Session>(new QWebSocket, nullptr, w.server->dispatcher(), limits,
-                                             w.server->metrics());
+    auto session = std::make_unique<Session>(
+            std::make_unique<QtWebSocketTransport>(new QWebSocket, nullptr, 64 * 1024),
+            w.server->dispatcher(), limits, w.server->metrics());
     session->setLoggedIn(who.user, who.threadId, QStringLiteral("fuzz-token"));
 
     const QByteArrayView rest(reinterpret_cast<const char *>(data) + 1, qsizetype(size - 1));

@@ -58,6 +58,7 @@ QList<QCommandLineOption> serverOptions()
         {QStringLiteral("ping-interval"), QStringLiteral("Seconds between keep-alive pings; a session silent for two is dropped (default 30)."), QStringLiteral("N")},
         {QStringLiteral("allowed-origins"), QStringLiteral("Comma-separated browser Origins allowed to connect (default: any)."), QStringLiteral("LIST")},
         {QStringLiteral("event-dispatcher"), QStringLiteral("Main thread's event loop: epoll (default; a wake-up costs what is ready, not every connection) or qt (Qt's own)."), QStringLiteral("NAME")},
+        {QStringLiteral("websocket"), QStringLiteral("WebSocket layer for plain ws://: own (default; about 1 KiB per idle connection) or qt (QWebSocketServer, as wss:// always uses)."), QStringLiteral("NAME")},
         {QStringLiteral("email"), QStringLiteral("user add: the user's email."), QStringLiteral("E")},
         {QStringLiteral("name"), QStringLiteral("user add: the user's name."), QStringLiteral("N")},
         {QStringLiteral("role"), QStringLiteral("user add: admin, customer or member."), QStringLiteral("ROLE")},
@@ -156,6 +157,11 @@ ParseOutcome parseCommandLine(const QStringList &arguments, ServerConfig &config
         config.eventDispatcher = v.toLower();
         if (config.eventDispatcher != u"epoll" && config.eventDispatcher != u"qt")
             return {ParseOutcome::UsageError, QStringLiteral("--event-dispatcher: epoll or qt")};
+    }
+    if (const QString v = value(p, s, QStringLiteral("websocket")); !v.isEmpty()) {
+        config.webSocket = v.toLower();
+        if (config.webSocket != u"own" && config.webSocket != u"qt")
+            return {ParseOutcome::UsageError, QStringLiteral("--websocket: own or qt")};
     }
     if (const QString v = value(p, s, QStringLiteral("allowed-origins")); !v.isEmpty())
         config.allowedOrigins = v.split(u',', Qt::SkipEmptyParts);

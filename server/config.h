@@ -29,6 +29,8 @@ struct ServerConfig
     int pingIntervalSeconds = 30; ///< A session silent for two intervals is dropped.
     /// The main thread's event loop: "epoll" (EpollEventDispatcher) or "qt" (Qt's default).
     QString eventDispatcher = QStringLiteral("epoll");
+    /// Plain ws:// through "own" (OwnWebSocket) or "qt" (QWebSocketServer).
+    QString webSocket = QStringLiteral("own");
 
     /// The command's words after the options: empty to serve, or e.g. {"user", "add"}.
     QStringList command;

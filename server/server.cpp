@@ -24,6 +24,7 @@ ListenerOptions listenerOptions(const ServerConfig &c, std::optional<ProtocolErr
     o.sessionLimits.pingIntervalMs = c.pingIntervalSeconds * 1000;
     o.maxPendingConnections = c.maxPendingConnections;
     o.allowedOrigins = c.allowedOrigins;
+    o.ownWebSocket = c.webSocket == u"own";
     return o;
 }
 } // namespace

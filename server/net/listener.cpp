@@ -3,6 +3,8 @@
 #include "logging.h"
 #include "metrics/metrics.h"
 #include "net/dispatcher.h"
+#include "net/qtwebsockettransport.h"
+#include "protocol/limits.h"
 
 #include <QSslServer>
 #include <QTcpServer>
@@ -15,10 +17,29 @@
 namespace dpichat::server {
 
 namespace {
+/// Hands each accepted socket descriptor to a function instead of making a QTcpSocket of it.
+class DescriptorServer : public QTcpServer
+{
+public:
+    DescriptorServer(std::function<void(qintptr)> take, QObject *parent)
+        : QTcpServer(parent), m_take(std::move(take))
+    {
+    }
+
+protected:
+    void incomingConnection(qintptr fd) override { m_take(fd); }
+
+private:
+    std::function<void(qintptr)> m_take;
+};
+
 /// With TLS, a QSslServer does the handshake and offers each socket only once it is encrypted;
 /// the QWebSocketServer then reads the upgrade request through it like any other socket.
-QTcpServer *makeTcpServer(const ListenerOptions &options, QObject *parent)
+QTcpServer *makeTcpServer(const ListenerOptions &options, QObject *parent,
+                          std::function<void(qintptr)> takeDescriptor)
 {
+    if (!options.tls && options.ownWebSocket)
+        return new DescriptorServer(std::move(takeDescriptor), parent);
     if (!options.tls)
         return new QTcpServer(parent);
     auto *ssl = new QSslServer(parent);
@@ -44,9 +65,13 @@ Listener::Listener(Dispatcher &dispatcher, Metrics &metrics, const ListenerOptio
     , m_dispatcher(dispatcher)
     , m_metrics(metrics)
     , m_options(options)
-    , m_tcp(makeTcpServer(options, this))
+    , m_tcp(makeTcpServer(options, this, [this](qintptr fd) { onDescriptor(fd); }))
     , m_ws(new QWebSocketServer(QStringLiteral("dpichat"), QWebSocketServer::NonSecureMode, this))
 {
+    m_ownConfig.maxIncomingBytes = limits::kFrameBytes;
+    m_ownConfig.allowedOrigins = options.allowedOrigins;
+    m_ownConfig.scheduler = &m_writeScheduler;
+    m_options.sessionLimits.upgradeTimeoutMs = options.handshakeTimeoutMs;
     m_tcp->setMaxPendingConnections(options.maxPendingConnections);
     m_ws->setMaxPendingConnections(options.maxPendingConnections);
     m_ws->setHandshakeTimeout(options.handshakeTimeoutMs);
@@ -78,6 +103,8 @@ Listener::~Listener()
         m_dispatcher.sessionFinished(*s);
         delete s;
     }
+    // Finished ones waiting for deleteLater() too: their connections use m_ownConfig.
+    qDeleteAll(findChildren<Session *>(Qt::FindDirectChildrenOnly));
 }
 
 Expected<bool> Listener::listen(const QHostAddress &address, quint16 port)
@@ -95,6 +122,25 @@ Expected<bool> Listener::listen(const QHostAddress &address, quint16 port)
 quint16 Listener::port() const
 {
     return m_tcp->serverPort();
+}
+
+void Listener::onDescriptor(qintptr fd)
+{
+    // The upgrade is the Session's to time (SessionLimits::upgradeTimeoutMs).
+    addSession(std::make_unique<OwnWebSocket>(int(fd), m_ownConfig));
+}
+
+void Listener::addSession(std::unique_ptr<Transport> transport)
+{
+    auto *session = new Session(std::move(transport), m_dispatcher, m_options.sessionLimits,
+                                m_metrics, this);
+    m_sessions.insert(session);
+    connect(session, &Session::finished, this, [this](Session *s) {
+        if (!m_sessions.remove(s))
+            return;
+        m_dispatcher.sessionFinished(*s);
+        s->deleteLater();
+    });
 }
 
 void Listener::onTcpConnection()
@@ -129,16 +175,7 @@ void Listener::onWebSocket()
             disconnect(it->onDestroyed);
             m_upgrading.erase(it);
         }
-        m_metrics.countConnection();
-        auto *session = new Session(socket, transport, m_dispatcher, m_options.sessionLimits,
-                                    m_metrics, this);
-        m_sessions.insert(session);
-        connect(session, &Session::finished, this, [this](Session *s) {
-            if (!m_sessions.remove(s))
-                return;
-            m_dispatcher.sessionFinished(*s);
-            s->deleteLater();
-        });
+        addSession(std::make_unique<QtWebSocketTransport>(socket, transport, limits::kFrameBytes));
     }
 }
 

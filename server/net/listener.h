@@ -1,5 +1,6 @@
 #pragma once
 
+#include "net/ownwebsocket.h"
 #include "net/session.h"
 
 #include <QHash>
@@ -29,6 +30,9 @@ struct ListenerOptions
     QStringList allowedOrigins;
     /// Set: serve wss:// with this certificate and key; empty: plain ws://.
     std::optional<QSslConfiguration> tls;
+    /// Plain ws:// through the server's own WebSocket layer (OwnWebSocket); false: through
+    /// QWebSocketServer, as wss:// always is.
+    bool ownWebSocket = true;
 };
 
 /// Accepts TCP connections, upgrades them to WebSockets and gives each a Session.
@@ -49,6 +53,9 @@ public:
     void closeAll(int code, const QString &reason);
 
 private:
+    /// A connection accepted for OwnWebSocket.
+    void onDescriptor(qintptr fd);
+    void addSession(std::unique_ptr<Transport> transport);
     void onTcpConnection();
     void onWebSocket();
     /// One timer for every connection: upgrade deadlines, login deadlines, liveness pings.
@@ -64,6 +71,8 @@ private:
     Dispatcher &m_dispatcher;
     Metrics &m_metrics;
     ListenerOptions m_options;
+    WriteScheduler m_writeScheduler;
+    OwnWebSocketConfig m_ownConfig;
     QTcpServer *m_tcp;
     QWebSocketServer *m_ws;
     QSet<Session *> m_sessions;

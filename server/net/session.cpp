@@ -5,9 +5,7 @@
 #include "net/dispatcher.h"
 #include "protocol/limits.h"
 
-#include <QTcpSocket>
-#include <QTimer>
-#include <QWebSocket>
+#include <QWebSocketProtocol>
 
 #include <algorithm>
 #include <chrono>
@@ -18,29 +16,25 @@ namespace dpichat::server {
 namespace {
 // A client that keeps hammering after this many refused frames in a row is cut off.
 constexpr int kMaxRefusedInARow = 200;
-// Frames at least this large are handed to the kernel at once (Session::writeTextFrames()).
-constexpr qsizetype kFlushAtOnceBytes = 64 * 1024;
+// A peer that has not answered a close frame by then is dropped.
+constexpr qint64 kCloseGraceMs = 2000;
 } // namespace
 
-Session::Session(QWebSocket *socket, QTcpSocket *transport, Dispatcher &dispatcher,
+Session::Session(std::unique_ptr<Transport> transport, Dispatcher &dispatcher,
                  const SessionLimits &limits, Metrics &metrics, QObject *parent)
     : QObject(parent)
-    , m_socket(socket)
-    , m_transport(transport)
+    , m_transport(std::move(transport))
     , m_dispatcher(dispatcher)
     , m_metrics(metrics)
     , m_limits(limits)
     , m_bucket(limits.rateLimit, limits.rateLimit * 5)
 {
-    m_socket->setParent(this);
-    m_socket->setMaxAllowedIncomingFrameSize(limits::kFrameBytes);
-    m_socket->setMaxAllowedIncomingMessageSize(limits::kFrameBytes);
-    connect(m_socket, &QWebSocket::textMessageReceived, this, &Session::onText);
-    connect(m_socket, &QWebSocket::binaryMessageReceived, this, &Session::onBinary);
-    connect(m_socket, &QWebSocket::disconnected, this, &Session::onDisconnected);
-    connect(m_socket, &QWebSocket::pong, this, [this] { m_sinceActivity.start(); });
-
+    m_transport->setEvents(this);
     const qint64 now = monotonicMs();
+    if (m_transport->isUpgraded())
+        m_metrics.countConnection();
+    else
+        m_upgradeDeadlineMs = now + limits.upgradeTimeoutMs;
     m_loginDeadlineMs = now + limits.loginTimeoutMs;
     m_nextLivenessMs = now + limits.pingIntervalMs;
     m_sinceActivity.start();
@@ -50,7 +44,7 @@ Session::~Session() = default;
 
 QHostAddress Session::peerAddress() const
 {
-    return m_socket->peerAddress();
+    return m_transport->peerAddress();
 }
 
 void Session::setLoggedIn(const User &user, qint64 ownThread, const QString &token)
@@ -79,64 +73,16 @@ void Session::write(const QByteArray &frame)
     // the bound (an admin's list of 10,000 threads is megabytes) still reaches a peer that
     // reads. Output written in this turn of the event loop has not been offered to the kernel
     // yet; only what the kernel refuses shows a peer that does not read.
-    if (m_socket->bytesToWrite() > m_limits.maxOutputBytes
-        && (m_socket->flush(), m_socket->bytesToWrite() > m_limits.maxOutputBytes)) {
+    if (m_transport->bytesQueued() > m_limits.maxOutputBytes
+        && (m_transport->flushNow(), m_transport->bytesQueued() > m_limits.maxOutputBytes)) {
         // Not a close handshake: the peer is not reading, so a close frame would only queue
         // behind everything else. Drop the connection and free its buffers now.
         qCWarning(lcNet) << "session of user" << m_user.id << "fell behind; disconnecting";
         m_closing = true;
-        m_socket->abort();
+        m_transport->abort();
         return;
     }
-    writeTextFrames(frame);
-}
-
-// QWebSocket takes text as a QString and turns it back into UTF-8 (and copies it once more
-// before framing it): for frames that are UTF-8 already, two conversions and three copies of
-// every reply and push, a tenth of the event loop at full speed and most of a 4.7 MB thread
-// list's time. So the frames are written here, onto the socket QWebSocket writes to, as
-// RFC 6455 section 5.2 has a server send them: unmasked, no extensions (Qt negotiates none),
-// split into frames of QWebSocket's own outgoingFrameSize(). QWebSocket writes each of its
-// frames (pongs, the close frame) into that socket whole and at once, so frames never
-// interleave. Every frame comes from a QString or a QJsonDocument, so it is valid UTF-8.
-void Session::writeTextFrames(const QByteArray &utf8)
-{
-    if (!m_transport || m_transport->state() != QAbstractSocket::ConnectedState
-        || m_socket->state() != QAbstractSocket::ConnectedState) {
-        m_socket->sendTextMessage(QString::fromUtf8(utf8)); // Says why it cannot, if so.
-        return;
-    }
-    const qsizetype frameSize = qsizetype(std::max<quint64>(m_socket->outgoingFrameSize(), 1));
-    qsizetype offset = 0;
-    do {
-        const qsizetype size = std::min(frameSize, utf8.size() - offset);
-        const bool first = offset == 0;
-        const bool last = offset + size == utf8.size();
-        char header[10];
-        int n = 0;
-        header[n++] = char((last ? 0x80 : 0x00) | (first ? 0x1 : 0x0)); // FIN; text, continuation
-        if (size < 126) {
-            header[n++] = char(size);
-        } else if (size <= 0xffff) {
-            header[n++] = char(126);
-            header[n++] = char(size >> 8);
-            header[n++] = char(size);
-        } else {
-            header[n++] = char(127);
-            for (int shift = 56; shift >= 0; shift -= 8)
-                header[n++] = char(quint64(size) >> shift);
-        }
-        m_transport->write(header, n);
-        if (size > 0)
-            m_transport->write(utf8.constData() + offset, size);
-        offset += size;
-    } while (offset < utf8.size());
-    // A large reply goes to the kernel now rather than when the event loop next polls: the
-    // peer starts reading it while this turn of the loop finishes (freeing what it was made
-    // from takes milliseconds for an inbox of 10,000 threads). Small frames wait, so that a
-    // turn's replies and pushes leave in one write.
-    if (utf8.size() >= kFlushAtOnceBytes)
-        m_transport->flush();
+    m_transport->sendText(frame);
 }
 
 void Session::reply(const QJsonValue &re, const ServerFrame &frame)
@@ -155,9 +101,9 @@ void Session::close(int code, const QString &reason)
     if (m_closing)
         return;
     m_closing = true;
-    m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
-    // A peer that never answers the close frame must not keep the socket forever.
-    QTimer::singleShot(2000, this, [this] { m_socket->abort(); });
+    // A peer that never answers the close frame must not keep the socket forever (onTick()).
+    m_closeDeadlineMs = monotonicMs() + kCloseGraceMs;
+    m_transport->close(code, reason);
 }
 
 qint64 Session::monotonicMs()
@@ -170,14 +116,30 @@ qint64 Session::monotonicMs()
 qint64 Session::nextDeadlineMs() const
 {
     if (m_closing)
-        return std::numeric_limits<qint64>::max();
-    return m_loginDeadlineMs != 0 ? qMin(m_loginDeadlineMs, m_nextLivenessMs) : m_nextLivenessMs;
+        return m_closeDeadlineMs != 0 ? m_closeDeadlineMs : std::numeric_limits<qint64>::max();
+    qint64 next = m_nextLivenessMs;
+    if (m_loginDeadlineMs != 0)
+        next = qMin(next, m_loginDeadlineMs);
+    if (m_upgradeDeadlineMs != 0)
+        next = qMin(next, m_upgradeDeadlineMs);
+    return next;
 }
 
 void Session::onTick(qint64 nowMs)
 {
-    if (m_closing)
+    if (m_closing) {
+        if (m_closeDeadlineMs != 0 && nowMs >= m_closeDeadlineMs) {
+            m_closeDeadlineMs = 0;
+            m_transport->abort();
+        }
         return;
+    }
+    if (m_upgradeDeadlineMs != 0 && nowMs >= m_upgradeDeadlineMs) {
+        qCInfo(lcNet) << "closing a connection that did not finish its upgrade in time";
+        m_closing = true;
+        m_transport->abort();
+        return;
+    }
     if (m_loginDeadlineMs != 0 && nowMs >= m_loginDeadlineMs && !m_loggedIn) {
         m_loginDeadlineMs = 0;
         qCInfo(lcNet) << "closing a session that did not log in in time";
@@ -190,12 +152,18 @@ void Session::onTick(qint64 nowMs)
     }
 }
 
-void Session::onText(const QString &text)
+void Session::onUpgraded()
+{
+    m_upgradeDeadlineMs = 0;
+    m_metrics.countConnection();
+}
+
+void Session::onText(QByteArrayView utf8)
 {
     m_sinceActivity.start();
     if (m_closing)
         return;
-    auto decoded = decodeRequest(QByteArrayView(text.toUtf8()));
+    auto decoded = decodeRequest(utf8);
     const QJsonValue id = std::visit([](const auto &d) { return d.id; }, decoded);
     if (!m_bucket.tryTake(QDateTime::currentMSecsSinceEpoch())) {
         replyError(id, {ErrorCode::RateLimited, QStringLiteral("too many requests")});
@@ -225,13 +193,26 @@ void Session::onLivenessCheck()
     if (m_sinceActivity.elapsed() > 2 * m_limits.pingIntervalMs) {
         qCInfo(lcNet) << "dropping a session that stopped answering";
         m_closing = true;
-        m_socket->abort();
+        m_transport->abort();
         return;
     }
-    m_socket->ping();
+    m_transport->ping();
 }
 
-void Session::onDisconnected()
+void Session::onPong()
+{
+    m_sinceActivity.start();
+}
+
+void Session::onClosing()
+{
+    if (m_closing)
+        return;
+    m_closing = true;
+    m_closeDeadlineMs = monotonicMs() + kCloseGraceMs;
+}
+
+void Session::onClosed()
 {
     m_closing = true;
     Q_EMIT finished(this);

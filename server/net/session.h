@@ -1,16 +1,15 @@
 #pragma once
 
 #include "net/ratelimiter.h"
+#include "net/transport.h"
 #include "protocol/codec.h"
 #include "protocol/types.h"
 
 #include <QElapsedTimer>
 #include <QHostAddress>
 #include <QObject>
-#include <QPointer>
 
-class QTcpSocket;
-class QWebSocket;
+#include <memory>
 
 namespace dpichat::server {
 
@@ -23,19 +22,18 @@ struct SessionLimits
     double rateLimit = 20; ///< Requests a second; bursts of 5× that; 0 turns it off.
     qint64 maxOutputBytes = 4 * 1024 * 1024; ///< Unsent output beyond this closes the session.
     int loginTimeoutMs = 10'000;
+    int upgradeTimeoutMs = 10'000; ///< For the WebSocket upgrade, where the Session sees it.
     int pingIntervalMs = 30'000; ///< A session silent for two intervals is dropped.
 };
 
 /// One client connection: owns its socket, enforces the per-connection limits (login
 /// timeout, request rate, output bound, liveness) and hands decoded requests to the
 /// Dispatcher. Knows who is logged in on it once login succeeded.
-class Session : public QObject
+class Session : public QObject, private TransportEvents
 {
     Q_OBJECT
 public:
-    /// `transport` is the connection `socket` was upgraded from (see write()); null leaves
-    /// all writing to `socket`.
-    Session(QWebSocket *socket, QTcpSocket *transport, Dispatcher &dispatcher,
+    Session(std::unique_ptr<Transport> transport, Dispatcher &dispatcher,
             const SessionLimits &limits, Metrics &metrics, QObject *parent = nullptr);
     ~Session() override;
 
@@ -71,22 +69,23 @@ Q_SIGNALS:
     void finished(dpichat::server::Session *session);
 
 private:
-    void onText(const QString &text);
-    void onBinary();
+    void onUpgraded() override;
+    void onText(QByteArrayView utf8) override;
+    void onBinary() override;
+    void onPong() override;
+    void onClosing() override;
+    void onClosed() override;
     void onLivenessCheck();
-    void onDisconnected();
     void write(const QByteArray &frame);
-    void writeTextFrames(const QByteArray &utf8);
 
-    QWebSocket *m_socket;
-    /// The connection m_socket was upgraded from and writes to. Guarded: it belongs to the
-    /// listening QTcpServer, which may delete it first when the server shuts down.
-    QPointer<QTcpSocket> m_transport;
+    std::unique_ptr<Transport> m_transport;
     Dispatcher &m_dispatcher;
     Metrics &m_metrics;
     SessionLimits m_limits;
     TokenBucket m_bucket;
+    qint64 m_upgradeDeadlineMs = 0; ///< 0 once upgraded.
     qint64 m_loginDeadlineMs = 0; ///< 0 once logged in.
+    qint64 m_closeDeadlineMs = 0; ///< Closing: when a peer that has not answered is dropped.
     qint64 m_nextLivenessMs = 0;
     QElapsedTimer m_sinceActivity;
     User m_user;

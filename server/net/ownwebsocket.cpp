@@ -200,7 +200,8 @@ qsizetype OwnWebSocket::readFrames(char *data, qsizetype size)
         if (h.size == 0)
             break;
         if (h.rsv != 0 || !h.masked) {
-            fail(ws::CloseProtocolError, h.rsv ? "reserved bits set" : "client frames must be masked");
+            fail(ws::CloseProtocolError,
+                 h.rsv ? "reserved bits set" : "client frames must be masked");
             return size;
         }
         if (h.opcode & 0x8) {
@@ -324,7 +325,8 @@ void OwnWebSocket::fail(quint16 code, const char *reason)
 void OwnWebSocket::queueFrame(quint8 opcode, QByteArrayView payload)
 {
     char header[ws::kMaxFrameHeaderBytes];
-    queue(QByteArrayView(header, ws::writeFrameHeader(header, opcode, true, quint64(payload.size()))));
+    const int n = ws::writeFrameHeader(header, opcode, true, quint64(payload.size()));
+    queue(QByteArrayView(header, n));
     queue(payload);
     scheduleWrite();
 }
@@ -362,8 +364,9 @@ void OwnWebSocket::sendText(const QByteArray &utf8)
         const bool first = offset == 0;
         const bool last = offset + size == utf8.size();
         char header[ws::kMaxFrameHeaderBytes];
-        queue(QByteArrayView(header, ws::writeFrameHeader(header, first ? ws::Text : ws::Continuation,
-                                                          last, quint64(size))));
+        const int n = ws::writeFrameHeader(header, first ? ws::Text : ws::Continuation, last,
+                                           quint64(size));
+        queue(QByteArrayView(header, n));
         if (utf8.size() >= kShareAtBytes)
             queueShared(first && last ? utf8 : utf8.sliced(offset, size));
         else

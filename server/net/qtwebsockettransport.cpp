@@ -1,5 +1,7 @@
 #include "qtwebsockettransport.h"
 
+#include "net/wsframing.h"
+
 #include <QTcpSocket>
 #include <QWebSocket>
 
@@ -73,20 +75,9 @@ void QtWebSocketTransport::sendText(const QByteArray &utf8)
         const qsizetype size = std::min(frameSize, utf8.size() - offset);
         const bool first = offset == 0;
         const bool last = offset + size == utf8.size();
-        char header[10];
-        int n = 0;
-        header[n++] = char((last ? 0x80 : 0x00) | (first ? 0x1 : 0x0)); // FIN; text, continuation
-        if (size < 126) {
-            header[n++] = char(size);
-        } else if (size <= 0xffff) {
-            header[n++] = char(126);
-            header[n++] = char(size >> 8);
-            header[n++] = char(size);
-        } else {
-            header[n++] = char(127);
-            for (int shift = 56; shift >= 0; shift -= 8)
-                header[n++] = char(quint64(size) >> shift);
-        }
+        char header[ws::kMaxFrameHeaderBytes];
+        const int n = ws::writeFrameHeader(header, first ? ws::Text : ws::Continuation, last,
+                                           quint64(size));
         m_tcp->write(header, n);
         if (size > 0)
             m_tcp->write(utf8.constData() + offset, size);

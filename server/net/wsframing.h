@@ -35,7 +35,7 @@ struct Upgrade
 {
     enum Status { Incomplete, Ok, Bad };
     Status status = Incomplete;
-    qsizetype consumed = 0;   ///< Bytes of the request (through the blank line) when not Incomplete.
+    qsizetype consumed = 0;   ///< Bytes of the request, through the blank line; 0 if Incomplete.
     QByteArray response;      ///< What to answer: 101 with the accept key, or the HTTP error.
     QByteArray origin;        ///< The Origin header, empty without one.
 };

@@ -6,6 +6,8 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 
+#include <cstddef>
+
 using namespace Qt::StringLiterals;
 
 namespace dpichat::server {
@@ -195,6 +197,14 @@ const char *const kMessageIndexSchema[] = {
     "DROP INDEX messages_thread_id",
 };
 
+/// Appends the statements of one of the lists above.
+template<std::size_t N>
+void appendStatements(QStringList &to, const char *const (&statements)[N])
+{
+    for (const char *statement : statements)
+        to.append(QString::fromUtf8(statement));
+}
+
 Expected<int> readVersion(QSqlDatabase &db)
 {
     QSqlQuery q(db);
@@ -213,27 +223,21 @@ QList<Migration> schemaMigrations(const QString &driverName)
         initial.statements.append(substitute(QString::fromUtf8(statement), d));
 
     Migration counters{2, u"per-thread counters and read positions for unread counts"_s, {}};
-    for (const char *statement : kCountersSchema)
-        counters.statements.append(QString::fromUtf8(statement));
+    appendStatements(counters.statements, kCountersSchema);
     counters.statements.append(counterBackfill());
-    if (driverName == u"QPSQL") {
-        for (const char *statement : kPostgresCounterTrigger)
-            counters.statements.append(QString::fromUtf8(statement));
-    } else {
-        for (const char *statement : kSqliteCounterTrigger)
-            counters.statements.append(QString::fromUtf8(statement));
-    }
+    if (driverName == u"QPSQL")
+        appendStatements(counters.statements, kPostgresCounterTrigger);
+    else
+        appendStatements(counters.statements, kSqliteCounterTrigger);
     Migration messageIndex{3, u"one index of a thread's messages, with their senders"_s, {}};
-    for (const char *statement : kMessageIndexSchema)
-        messageIndex.statements.append(QString::fromUtf8(statement));
+    appendStatements(messageIndex.statements, kMessageIndexSchema);
     return {initial, counters, messageIndex};
 }
 
 QStringList counterBackfill()
 {
     QStringList statements;
-    for (const char *statement : kCounterBackfill)
-        statements.append(QString::fromUtf8(statement));
+    appendStatements(statements, kCounterBackfill);
     return statements;
 }
 

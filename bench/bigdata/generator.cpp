@@ -231,13 +231,10 @@ int Generator::insertMessages()
 {
     QElapsedTimer t;
     t.start();
-    // SQLite: the schema's trigger counts each message into its thread and its sender's
-    // cursor row, as it does for the server's inserts. PostgreSQL: a trigger that updates a
-    // thread's row thousands of times in one transaction gets slower with every update (each
-    // finds its row at the end of a chain of versions that only commit frees), so there the
-    // load is one transaction with the trigger disabled, followed by the recount the schema
-    // migration runs on an existing database. If the load fails, all of it rolls back,
-    // the trigger's state included.
+    // The counters the server keeps per batch (threads.message_count and last_*, the senders'
+    // read_cursors.own_after) are counted once after the load, by the statements the schema
+    // migration runs on an existing database. (PostgreSQL loads in one transaction, SQLite
+    // in a transaction per rowsPerTransaction rows.)
     const QStringList columns{u"id"_s, u"thread"_s, u"sender"_s, u"client_id"_s, u"body"_s,
                               u"created_at"_s};
     BulkInserter messages(m_db, u"messages"_s, columns, kRowsPerStatement);
@@ -250,9 +247,6 @@ int Generator::insertMessages()
 
     if (!m_db.transaction())
         return failWith(u"cannot begin a transaction"_s);
-    const QString trigger = QString::fromUtf16(server::kCounterTrigger);
-    if (m_postgres && !exec(u"ALTER TABLE messages DISABLE TRIGGER "_s + trigger))
-        return 1;
     PlannedMessage m;
     QElapsedTimer progress;
     progress.start();
@@ -273,17 +267,13 @@ int Generator::insertMessages()
     }
     if (!messages.flush())
         return failWith(messages.error());
-    if (m_postgres) {
-        QElapsedTimer recount;
-        recount.start();
-        for (const QString &statement : server::counterBackfill()) {
-            if (!exec(statement))
-                return 1;
-        }
-        if (!exec(u"ALTER TABLE messages ENABLE TRIGGER "_s + trigger))
+    QElapsedTimer recount;
+    recount.start();
+    for (const QString &statement : server::counterBackfill()) {
+        if (!exec(statement))
             return 1;
-        out() << "  counters recounted in " << recount.elapsed() << " ms" << Qt::endl;
     }
+    out() << "  counters counted in " << recount.elapsed() << " ms" << Qt::endl;
     if (!m_db.commit())
         return failWith(u"commit failed: "_s + m_db.lastError().databaseText().section(u'\n', 0, 0));
     m_uncommitted = 0;

@@ -115,7 +115,7 @@ const char *const kCountersSchema[] = {
 };
 
 // Counts everything from the messages and cursors: existing databases at the migration, and
-// bulk loads that bypassed the trigger (counterBackfill()).
+// bulk loads that insert messages themselves (counterBackfill()).
 const char *const kCounterBackfill[] = {
     R"(UPDATE threads SET last_message_id = s.last, message_count = s.n
        FROM (SELECT thread, MAX(id) AS last, COUNT(*) AS n FROM messages GROUP BY thread) AS s
@@ -197,6 +197,34 @@ const char *const kMessageIndexSchema[] = {
     "DROP INDEX messages_thread_id",
 };
 
+// Version 4: the counters of version 2 are kept by SqlStore::appendMessages, once per thread
+// and per sender for the whole batch it commits (counterStatements()), instead of by a
+// trigger that ran two more statements for every message. At full speed a commit holds
+// about a thousand messages over a hundred threads: the trigger updated each thread's row
+// ten times and each sender's cursor row ten times ("Counting once per batch" in
+// docs/performance.md). The store is the only code that inserts messages; a bulk load runs
+// counterBackfill() after it.
+const char *const kSqliteDropCounterTrigger[] = {
+    "DROP TRIGGER messages_counted",
+};
+const char *const kPostgresDropCounterTrigger[] = {
+    "DROP TRIGGER messages_counted ON messages",
+    "DROP FUNCTION dpichat_message_counted()",
+};
+
+// What appendMessages runs per batch (counterStatements()); the same SQL in both dialects.
+// SET expressions see the row as it was, so every CASE compares with the stored newest id.
+const char kThreadCounted[] = R"(UPDATE threads SET message_count = message_count + ?,
+    last_sender = CASE WHEN ? > last_message_id THEN ? ELSE last_sender END,
+    last_client_id = CASE WHEN ? > last_message_id THEN ? ELSE last_client_id END,
+    last_body = CASE WHEN ? > last_message_id THEN ? ELSE last_body END,
+    last_created_at = CASE WHEN ? > last_message_id THEN ? ELSE last_created_at END,
+    last_message_id = CASE WHEN ? > last_message_id THEN ? ELSE last_message_id END
+  WHERE id = ?)";
+const char kCursorCounted[] = R"(INSERT INTO read_cursors (thread, user_id, up_to, seen, own_after)
+  VALUES (?, ?, 0, 0, ?)
+  ON CONFLICT (thread, user_id) DO UPDATE SET own_after = read_cursors.own_after + excluded.own_after)";
+
 /// Appends the statements of one of the lists above.
 template<std::size_t N>
 void appendStatements(QStringList &to, const char *const (&statements)[N])
@@ -231,7 +259,12 @@ QList<Migration> schemaMigrations(const QString &driverName)
         appendStatements(counters.statements, kSqliteCounterTrigger);
     Migration messageIndex{3, u"one index of a thread's messages, with their senders"_s, {}};
     appendStatements(messageIndex.statements, kMessageIndexSchema);
-    return {initial, counters, messageIndex};
+    Migration batchCounters{4, u"counters kept per batch of messages, not by a trigger"_s, {}};
+    if (driverName == u"QPSQL")
+        appendStatements(batchCounters.statements, kPostgresDropCounterTrigger);
+    else
+        appendStatements(batchCounters.statements, kSqliteDropCounterTrigger);
+    return {initial, counters, messageIndex, batchCounters};
 }
 
 QStringList counterBackfill()
@@ -239,6 +272,11 @@ QStringList counterBackfill()
     QStringList statements;
     appendStatements(statements, kCounterBackfill);
     return statements;
+}
+
+std::pair<QString, QString> counterStatements()
+{
+    return {QString::fromUtf8(kThreadCounted), QString::fromUtf8(kCursorCounted)};
 }
 
 int latestSchemaVersion()

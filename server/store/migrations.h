@@ -6,6 +6,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <utility>
+
 class QSqlDatabase;
 
 namespace dpichat::server {
@@ -23,15 +25,22 @@ struct Migration
 /// "QPSQL"). Append new steps at the end; never edit a step that has shipped.
 QList<Migration> schemaMigrations(const QString &driverName);
 
-/// The trigger of step 2 that counts each inserted message into its thread
-/// (threads.last_message_id, message_count) and its sender's cursor row (own_after).
-inline constexpr char16_t kCounterTrigger[] = u"messages_counted";
-
-/// The statements of step 2 that recount what the trigger and SqlStore::advanceReadCursor
+/// The statements of step 2 that recount what SqlStore::appendMessages and advanceReadCursor
 /// keep (threads.last_message_id, message_count, owner_up_to, team_up_to; read_cursors.seen,
 /// own_after) from the messages and cursors: run by the step on an existing database, and by
-/// a bulk load that inserted messages with the trigger disabled.
+/// a bulk load that inserted messages itself.
 QStringList counterBackfill();
+
+/// The two statements that count a batch of new messages in (step 4), both in the
+/// parameters' order:
+/// - first, per thread: the number of new messages; then five times the newest new message's
+///   id followed by, in turn, its sender, client id, body, creation time (ms) and id again;
+///   then the thread's id. It adds to threads.message_count and makes the newest message the
+///   thread's last unless a newer one is stored.
+/// - second, per thread and sender: the thread, the sender and the number of the sender's new
+///   messages in it, added to the sender's read_cursors.own_after (a row with up_to 0 is
+///   made for a first message).
+std::pair<QString, QString> counterStatements();
 
 /// The version the newest step of schemaMigrations() brings a database to.
 int latestSchemaVersion();

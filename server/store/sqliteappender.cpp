@@ -1,6 +1,7 @@
 #include "sqliteappender.h"
 
 #include "logging.h"
+#include "migrations.h"
 
 #include <QSqlDriver>
 #include <QSqlQuery>
@@ -52,6 +53,75 @@ ProtocolError sqliteFailure(sqlite3 *db, const char *what)
                                  << sqlite3_extended_errcode(db) << "-"
                                  << QString::fromUtf8(sqlite3_errmsg(db));
     return ProtocolError{ErrorCode::Internal, u"the database failed"_s};
+}
+
+sqlite3_stmt *SqliteAppender::prepared(SqliteStatement &slot, const QString &sql)
+{
+    if (slot)
+        return slot.get();
+    const QByteArray text = sql.toUtf8();
+    sqlite3_stmt *s = nullptr;
+    if (sqlite3_prepare_v3(m_db, text.constData(), int(text.size()), SQLITE_PREPARE_PERSISTENT,
+                           &s, nullptr)
+        != SQLITE_OK) {
+        sqlite3_finalize(s);
+        return nullptr;
+    }
+    slot.reset(s);
+    return s;
+}
+
+namespace {
+
+/// Steps a statement that returns no rows, then resets it for the next use.
+std::optional<ProtocolError> run(sqlite3 *db, sqlite3_stmt *s, const char *what)
+{
+    std::optional<ProtocolError> error;
+    if (sqlite3_step(s) != SQLITE_DONE)
+        error = sqliteFailure(db, what);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return error;
+}
+
+} // namespace
+
+std::optional<ProtocolError> SqliteAppender::countIntoThread(qint64 thread, qint64 added,
+                                                             const Message &newest,
+                                                             qint64 createdAtMs)
+{
+    sqlite3_stmt *s = prepared(m_threadCounted, counterStatements().first);
+    if (!s)
+        return sqliteFailure(m_db, "prepare statements");
+    const QByteArray clientId = newest.clientId.toUtf8();
+    const QByteArray body = newest.text.toUtf8();
+    // In the order of counterStatements(): each CASE compares the new id with the stored one.
+    int column = 1;
+    sqlite3_bind_int64(s, column++, added);
+    sqlite3_bind_int64(s, column++, newest.id);
+    sqlite3_bind_int64(s, column++, newest.sender);
+    sqlite3_bind_int64(s, column++, newest.id);
+    sqlite3_bind_text(s, column++, clientId.constData(), int(clientId.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(s, column++, newest.id);
+    sqlite3_bind_text(s, column++, body.constData(), int(body.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(s, column++, newest.id);
+    sqlite3_bind_int64(s, column++, createdAtMs);
+    sqlite3_bind_int64(s, column++, newest.id);
+    sqlite3_bind_int64(s, column++, newest.id);
+    sqlite3_bind_int64(s, column++, thread);
+    return run(m_db, s, "count messages into their thread");
+}
+
+std::optional<ProtocolError> SqliteAppender::countIntoCursor(qint64 thread, qint64 sender,
+                                                             qint64 added)
+{
+    sqlite3_stmt *s = prepared(m_cursorCounted, counterStatements().second);
+    if (!s)
+        return sqliteFailure(m_db, "prepare statements");
+    sqlite3_bind_int64(s, 1, thread);
+    sqlite3_bind_int64(s, 2, sender);
+    sqlite3_bind_int64(s, 3, added);
+    return run(m_db, s, "count messages into their sender's cursor");
 }
 
 sqlite3_stmt *SqliteAppender::statement(int rows)

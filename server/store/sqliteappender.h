@@ -34,7 +34,8 @@ struct SqliteFinalizer
 using SqliteStatement = std::unique_ptr<sqlite3_stmt, SqliteFinalizer>;
 
 /// Inserts messages on SQLite through SQLite's own API, on the connection a QSqlDatabase
-/// opened (QSqlDriver::handle()), inside the caller's transaction.
+/// opened (QSqlDriver::handle()), inside the caller's transaction, and adds them to the
+/// counters (counterStatements()).
 ///
 /// Qt's SQLite driver wraps every bound value in a QVariant, names every positional
 /// placeholder with QString::arg, and copies every result row into a cache: at full speed that
@@ -57,11 +58,21 @@ public:
     std::optional<ProtocolError> insert(const QList<NewMessage> &messages, qsizetype first,
                                         int rows, qint64 createdAtMs, QList<qint64> *ids);
 
+    /// counterStatements()'s first statement: `added` new messages of `thread`, the newest
+    /// being `newest`, created at `createdAtMs`.
+    std::optional<ProtocolError> countIntoThread(qint64 thread, qint64 added,
+                                                 const Message &newest, qint64 createdAtMs);
+    /// counterStatements()'s second: `added` new messages of `sender` in `thread`.
+    std::optional<ProtocolError> countIntoCursor(qint64 thread, qint64 sender, qint64 added);
+
 private:
     sqlite3_stmt *statement(int rows);
+    sqlite3_stmt *prepared(SqliteStatement &slot, const QString &sql);
 
     sqlite3 *m_db;
     std::array<SqliteStatement, kMaxRows + 1> m_statements; ///< By number of rows.
+    SqliteStatement m_threadCounted;
+    SqliteStatement m_cursorCounted;
 };
 
 } // namespace dpichat::server

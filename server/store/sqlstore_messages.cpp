@@ -3,12 +3,15 @@
 
 #include "sqlstore.h"
 
+#include "migrations.h"
 #include "sqlstore_p.h"
 #include "sqlutil.h"
 
 #include <QHash>
 #include <QSqlQuery>
 #include <algorithm>
+#include <map>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -138,6 +141,8 @@ Expected<QList<AppendResult>> SqlStore::appendMessages(const QList<NewMessage> &
             results.append(AppendResult{sql::readMessage(eq), false});
         }
     }
+    if (auto error = countAppended(results, now))
+        return *error;
     if (m_isPostgres && m_appendNotification) {
         const QString payload = m_appendNotification(results);
         if (!payload.isEmpty()) {
@@ -152,6 +157,62 @@ Expected<QList<AppendResult>> SqlStore::appendMessages(const QList<NewMessage> &
     if (auto error = tx.commit())
         return *error;
     return results;
+}
+
+std::optional<ProtocolError> SqlStore::countAppended(const QList<AppendResult> &results,
+                                                     qint64 now)
+{
+    // In order of thread (and sender), so that two PostgreSQL transactions that count into
+    // the same rows lock them in the same order.
+    struct ThreadCount
+    {
+        qint64 added = 0;
+        const Message *newest = nullptr;
+    };
+    std::map<qint64, ThreadCount> threads;
+    std::map<std::pair<qint64, qint64>, qint64> senders;
+    for (const AppendResult &r : results) {
+        if (!r.created)
+            continue;
+        ThreadCount &t = threads[r.message.thread];
+        ++t.added;
+        if (!t.newest || r.message.id > t.newest->id)
+            t.newest = &r.message;
+        ++senders[{r.message.thread, r.message.sender}];
+    }
+    SqliteAppender *native = m_stmts->sqliteAppender.get();
+    for (const auto &[thread, count] : threads) {
+        if (native) {
+            if (auto error = native->countIntoThread(thread, count.added, *count.newest, now))
+                return error;
+            continue;
+        }
+        const Message &m = *count.newest;
+        QSqlQuery &q = m_stmts->threadCounted;
+        sql::FinishGuard done(q);
+        for (const QVariant &value : {QVariant(count.added), QVariant(m.id), QVariant(m.sender),
+                                      QVariant(m.id), QVariant(m.clientId), QVariant(m.id),
+                                      QVariant(m.text), QVariant(m.id), QVariant(now),
+                                      QVariant(m.id), QVariant(m.id), QVariant(thread)})
+            q.addBindValue(value);
+        if (!q.exec())
+            return sql::failure(q, "count messages into their thread"_L1);
+    }
+    for (const auto &[key, added] : senders) {
+        if (native) {
+            if (auto error = native->countIntoCursor(key.first, key.second, added))
+                return error;
+            continue;
+        }
+        QSqlQuery &q = m_stmts->cursorCounted;
+        sql::FinishGuard done(q);
+        q.addBindValue(key.first);
+        q.addBindValue(key.second);
+        q.addBindValue(added);
+        if (!q.exec())
+            return sql::failure(q, "count messages into their sender's cursor"_L1);
+    }
+    return std::nullopt;
 }
 
 Expected<QList<Message>> SqlStore::messagesInRange(qint64 first, qint64 last)

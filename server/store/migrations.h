@@ -25,13 +25,18 @@ struct Migration
 /// "QPSQL"). Append new steps at the end; never edit a step that has shipped.
 QList<Migration> schemaMigrations(const QString &driverName);
 
+/// PostgreSQL's trigger of step 2 that counts each inserted message into its thread
+/// (threads.last_message_id, message_count) and its sender's cursor row (own_after). On
+/// SQLite, step 4 replaced it with counterStatements().
+inline constexpr char16_t kCounterTrigger[] = u"messages_counted";
+
 /// The statements of step 2 that recount what SqlStore::appendMessages and advanceReadCursor
 /// keep (threads.last_message_id, message_count, owner_up_to, team_up_to; read_cursors.seen,
 /// own_after) from the messages and cursors: run by the step on an existing database, and by
-/// a bulk load that inserted messages itself.
+/// a bulk load that inserted messages itself (on PostgreSQL with kCounterTrigger disabled).
 QStringList counterBackfill();
 
-/// The two statements that count a batch of new messages in (step 4), both in the
+/// The two statements that count a batch of new messages in on SQLite (step 4), both in the
 /// parameters' order:
 /// - first, per thread: the number of new messages; then five times the newest new message's
 ///   id followed by, in turn, its sender, client id, body, creation time (ms) and id again;

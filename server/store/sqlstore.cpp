@@ -250,9 +250,11 @@ std::optional<ProtocolError> SqlStore::prepareStatements()
          u"WHERE s.token_hash = ? AND s.revoked = 0 AND s.expires > ? AND u.disabled = 0"_s},
         {&s->sessionTouch, u"UPDATE sessions SET last_used = ? WHERE token_hash = ?"_s},
         {&s->messageRange, messageSelect(u"WHERE m.id BETWEEN ? AND ? ORDER BY m.id"_s)},
-        {&s->threadCounted, counterStatements().first},
-        {&s->cursorCounted, counterStatements().second},
     };
+    if (!m_isPostgres) {
+        statements.append({&s->threadCounted, counterStatements().first});
+        statements.append({&s->cursorCounted, counterStatements().second});
+    }
     if (m_isPostgres) {
         statements.append({&s->notify, u"SELECT pg_notify(?, ?)"_s});
         // Ids come from a sequence in the order transactions draw them, but become visible in

@@ -160,8 +160,8 @@ private:
     /// when its (sender, client id) is stored already.
     std::optional<ProtocolError> insertRows(const QList<NewMessage> &messages, qsizetype first,
                                             int rows, qint64 now, QList<qint64> *ids);
-    /// Adds the messages appendMessages() created to their threads' and senders' counters
-    /// (counterStatements()), inside its transaction.
+    /// SQLite: adds the messages appendMessages() created to their threads' and senders'
+    /// counters (counterStatements()), inside its transaction. (PostgreSQL: its trigger.)
     std::optional<ProtocolError> countAppended(const QList<AppendResult> &results, qint64 now);
 
     /// Messages per INSERT statement: a statement's fixed cost (binding, stepping, resetting,

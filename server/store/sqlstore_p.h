@@ -48,7 +48,7 @@ struct SqlStore::Statements
     QSqlQuery sessionLookup;
     QSqlQuery sessionTouch;
     QSqlQuery messageRange;
-    QSqlQuery threadCounted; ///< counterStatements(), when not through sqliteAppender.
+    QSqlQuery threadCounted; ///< SQLite: counterStatements(), when not through sqliteAppender.
     QSqlQuery cursorCounted;
     QSqlQuery notify; ///< PostgreSQL only.
     QSqlQuery lockAppends; ///< PostgreSQL only.

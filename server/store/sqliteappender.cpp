@@ -55,14 +55,18 @@ ProtocolError sqliteFailure(sqlite3 *db, const char *what)
     return ProtocolError{ErrorCode::Internal, u"the database failed"_s};
 }
 
-sqlite3_stmt *SqliteAppender::prepared(SqliteStatement &slot, const QString &sql)
+namespace {
+
+/// The statement in `slot`, prepared from makeSql() on first use; null on failure.
+template<typename MakeSql>
+sqlite3_stmt *prepared(sqlite3 *db, SqliteStatement &slot, MakeSql makeSql)
 {
     if (slot)
         return slot.get();
-    const QByteArray text = sql.toUtf8();
+    const QByteArray text = makeSql();
     sqlite3_stmt *s = nullptr;
-    if (sqlite3_prepare_v3(m_db, text.constData(), int(text.size()), SQLITE_PREPARE_PERSISTENT,
-                           &s, nullptr)
+    if (sqlite3_prepare_v3(db, text.constData(), int(text.size()), SQLITE_PREPARE_PERSISTENT, &s,
+                           nullptr)
         != SQLITE_OK) {
         sqlite3_finalize(s);
         return nullptr;
@@ -70,8 +74,6 @@ sqlite3_stmt *SqliteAppender::prepared(SqliteStatement &slot, const QString &sql
     slot.reset(s);
     return s;
 }
-
-namespace {
 
 /// Steps a statement that returns no rows, then resets it for the next use.
 std::optional<ProtocolError> run(sqlite3 *db, sqlite3_stmt *s, const char *what)
@@ -90,7 +92,8 @@ std::optional<ProtocolError> SqliteAppender::countIntoThread(qint64 thread, qint
                                                              const Message &newest,
                                                              qint64 createdAtMs)
 {
-    sqlite3_stmt *s = prepared(m_threadCounted, counterStatements().first);
+    sqlite3_stmt *s = prepared(m_db, m_threadCounted,
+                               [] { return counterStatements().first.toUtf8(); });
     if (!s)
         return sqliteFailure(m_db, "prepare statements");
     const QByteArray clientId = newest.clientId.toUtf8();
@@ -115,7 +118,8 @@ std::optional<ProtocolError> SqliteAppender::countIntoThread(qint64 thread, qint
 std::optional<ProtocolError> SqliteAppender::countIntoCursor(qint64 thread, qint64 sender,
                                                              qint64 added)
 {
-    sqlite3_stmt *s = prepared(m_cursorCounted, counterStatements().second);
+    sqlite3_stmt *s = prepared(m_db, m_cursorCounted,
+                               [] { return counterStatements().second.toUtf8(); });
     if (!s)
         return sqliteFailure(m_db, "prepare statements");
     sqlite3_bind_int64(s, 1, thread);
@@ -126,21 +130,14 @@ std::optional<ProtocolError> SqliteAppender::countIntoCursor(qint64 thread, qint
 
 sqlite3_stmt *SqliteAppender::statement(int rows)
 {
-    if (m_statements[rows])
-        return m_statements[rows].get();
-    QByteArray text = "INSERT INTO messages (thread, sender, client_id, body, created_at) VALUES ";
-    for (int i = 0; i < rows; ++i)
-        text += i == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
-    text += " ON CONFLICT (sender, client_id) DO NOTHING RETURNING id, sender, client_id";
-    sqlite3_stmt *s = nullptr;
-    if (sqlite3_prepare_v3(m_db, text.constData(), int(text.size()), SQLITE_PREPARE_PERSISTENT,
-                           &s, nullptr)
-        != SQLITE_OK) {
-        sqlite3_finalize(s);
-        return nullptr;
-    }
-    m_statements[rows].reset(s);
-    return s;
+    return prepared(m_db, m_statements[rows], [rows] {
+        QByteArray text =
+                "INSERT INTO messages (thread, sender, client_id, body, created_at) VALUES ";
+        for (int i = 0; i < rows; ++i)
+            text += i == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
+        text += " ON CONFLICT (sender, client_id) DO NOTHING RETURNING id, sender, client_id";
+        return text;
+    });
 }
 
 std::optional<ProtocolError> SqliteAppender::insert(const QList<NewMessage> &messages,

@@ -67,7 +67,6 @@ public:
 
 private:
     sqlite3_stmt *statement(int rows);
-    sqlite3_stmt *prepared(SqliteStatement &slot, const QString &sql);
 
     sqlite3 *m_db;
     std::array<SqliteStatement, kMaxRows + 1> m_statements; ///< By number of rows.

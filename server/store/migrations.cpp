@@ -209,7 +209,7 @@ const char *const kSqliteDropCounterTrigger[] = {
     "DROP TRIGGER messages_counted",
 };
 
-// What appendMessages runs per batch (counterStatements()); the same SQL in both dialects.
+// What appendMessages runs per batch on SQLite (counterStatements()), natively or through QtSql.
 // SET expressions see the row as it was, so every CASE compares with the stored newest id.
 const char kThreadCounted[] = R"(UPDATE threads SET message_count = message_count + ?,
     last_sender = CASE WHEN ? > last_message_id THEN ? ELSE last_sender END,

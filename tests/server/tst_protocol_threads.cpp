@@ -1,22 +1,18 @@
-// Every request and push of PROTOCOL.md against a real server process on 127.0.0.1.
+// The thread and message frames of PROTOCOL.md against a real server process on 127.0.0.1:
+// threads, send and its pushes, history, read cursors and unread counts, sync, typing, and the
+// thread push. The functions share one server and run in order: sync counts on the messages
+// that the ones before it sent.
 
 #include "fixture.h"
 
 using namespace Qt::StringLiterals;
 
-class TestProtocol : public QObject
+class TestProtocolThreads : public QObject
 {
     Q_OBJECT
 
 private Q_SLOTS:
     void initTestCase();
-    void welcomeCarriesTokenUserAndLimits();
-    void wrongPasswordAndUnknownEmailLookTheSame();
-    void unsupportedProtocolIsRefused();
-    void everyRequestNeedsLoginFirst_data();
-    void everyRequestNeedsLoginFirst();
-    void tokenLoginReturnsTheSameToken();
-    void logoutRevokesTokenAndCloses();
     void threadsAdminSeesAllCustomerOwn();
     void sendIsAcknowledgedAndPushedToTheRightSessions();
     void sameClientIdStoresOnce();
@@ -26,8 +22,6 @@ private Q_SLOTS:
     void unreadCountsFollowCursors();
     void syncReturnsOnlyVisibleMessagesInPages();
     void typingIsRelayedNotStored();
-    void presenceFollowsSessions();
-    void pingPong();
     void threadPushWhenUserAdded();
 
 private:
@@ -37,13 +31,13 @@ private:
     ProtocolFixture m_fx;
 };
 
-void TestProtocol::initTestCase()
+void TestProtocolThreads::initTestCase()
 {
     QVERIFY(!ServerProcess::binary().isEmpty());
     QVERIFY(m_fx.start());
 }
 
-qint64 TestProtocol::threadOf(const char *email)
+qint64 TestProtocolThreads::threadOf(const char *email)
 {
     auto c = m_fx.client(email);
     if (!c)
@@ -52,115 +46,14 @@ qint64 TestProtocol::threadOf(const char *email)
     return threads.size() == 1 ? threads.first()[u"id"_s].toInteger() : -1;
 }
 
-QJsonObject TestProtocol::send(TestClient &c, qint64 thread, const QString &clientId,
-                               const QString &text)
+QJsonObject TestProtocolThreads::send(TestClient &c, qint64 thread, const QString &clientId,
+                                      const QString &text)
 {
     return c.request(obj({{u"type"_s, u"send"_s}, {u"thread"_s, thread}, {u"clientId"_s, clientId},
                           {u"text"_s, text}}));
 }
 
-void TestProtocol::welcomeCarriesTokenUserAndLimits()
-{
-    TestClient c(m_fx.server->url());
-    QVERIFY(c.open());
-    const QJsonObject w = c.login(u"Carol@Customer.test "_s, QString::fromLatin1(ProtocolFixture::kPassword));
-    QCOMPARE(typeOf(w), u"welcome"_s);
-    QCOMPARE(w[u"token"_s].toString().size(), 43); // 32 random bytes, base64url
-    const QJsonObject user = w[u"user"_s].toObject();
-    QCOMPARE(user[u"email"_s].toString(), u"carol@customer.test"_s);
-    QCOMPARE(user[u"name"_s].toString(), u"Carol"_s);
-    QCOMPARE(user[u"role"_s].toString(), u"customer"_s);
-    QCOMPARE(user[u"online"_s].toBool(), true);
-    QCOMPARE(w[u"limits"_s][u"frameBytes"_s].toInteger(), 65536);
-    QCOMPARE(w[u"limits"_s][u"textChars"_s].toInteger(), 4000);
-    QVERIFY(!w[u"server"_s][u"version"_s].toString().isEmpty());
-}
-
-void TestProtocol::wrongPasswordAndUnknownEmailLookTheSame()
-{
-    TestClient c(m_fx.server->url());
-    QVERIFY(c.open());
-    const QJsonObject wrong = c.login(u"dave@customer.test"_s, u"not the password"_s);
-    const QJsonObject unknown = c.login(u"nobody@nowhere.test"_s, u"not the password"_s);
-    QCOMPARE(typeOf(wrong), u"error"_s);
-    QCOMPARE(codeOf(wrong), u"auth_failed"_s);
-    QCOMPARE(codeOf(unknown), u"auth_failed"_s);
-    QCOMPARE(wrong[u"message"_s], unknown[u"message"_s]);
-    // Still usable afterwards.
-    QCOMPARE(typeOf(c.login(u"dave@customer.test"_s, QString::fromLatin1(ProtocolFixture::kPassword))), u"welcome"_s);
-}
-
-void TestProtocol::unsupportedProtocolIsRefused()
-{
-    TestClient c(m_fx.server->url());
-    QVERIFY(c.open());
-    const QJsonObject r = c.request(obj({{u"type"_s, u"login"_s}, {u"protocol"_s, 2},
-                                         {u"email"_s, u"carol@customer.test"_s},
-                                         {u"password"_s, QString::fromLatin1(ProtocolFixture::kPassword)}}));
-    QCOMPARE(codeOf(r), u"unsupported_protocol"_s);
-}
-
-void TestProtocol::everyRequestNeedsLoginFirst_data()
-{
-    QTest::addColumn<QJsonObject>("request");
-    QTest::newRow("logout") << obj({{u"type"_s, u"logout"_s}});
-    QTest::newRow("threads") << obj({{u"type"_s, u"threads"_s}});
-    QTest::newRow("history") << obj({{u"type"_s, u"history"_s}, {u"thread"_s, 1}, {u"before"_s, QJsonValue()}, {u"limit"_s, 50}});
-    QTest::newRow("send") << obj({{u"type"_s, u"send"_s}, {u"thread"_s, 1}, {u"clientId"_s, u"x"_s}, {u"text"_s, u"hi"_s}});
-    QTest::newRow("read") << obj({{u"type"_s, u"read"_s}, {u"thread"_s, 1}, {u"upTo"_s, 1}});
-    QTest::newRow("sync") << obj({{u"type"_s, u"sync"_s}, {u"after"_s, 0}, {u"limit"_s, 500}});
-    QTest::newRow("typing") << obj({{u"type"_s, u"typing"_s}, {u"thread"_s, 1}, {u"active"_s, true}});
-    QTest::newRow("ping") << obj({{u"type"_s, u"ping"_s}});
-}
-
-void TestProtocol::everyRequestNeedsLoginFirst()
-{
-    QFETCH(QJsonObject, request);
-    TestClient c(m_fx.server->url());
-    QVERIFY(c.open());
-    const QJsonObject r = c.request(request);
-    QCOMPARE(typeOf(r), u"error"_s);
-    QCOMPARE(codeOf(r), u"unauthenticated"_s);
-}
-
-void TestProtocol::tokenLoginReturnsTheSameToken()
-{
-    auto first = m_fx.client("mia@team.test");
-    QVERIFY(first);
-    TestClient a(m_fx.server->url());
-    QVERIFY(a.open());
-    const QString token = a.login(u"mia@team.test"_s, QString::fromLatin1(ProtocolFixture::kPassword))[u"token"_s].toString();
-    QVERIFY(!token.isEmpty());
-    TestClient b(m_fx.server->url());
-    QVERIFY(b.open());
-    const QJsonObject w = b.loginWithToken(token);
-    QCOMPARE(typeOf(w), u"welcome"_s);
-    QCOMPARE(w[u"token"_s].toString(), token);
-    QCOMPARE(w[u"user"_s][u"email"_s].toString(), u"mia@team.test"_s);
-
-    TestClient bogus(m_fx.server->url());
-    QVERIFY(bogus.open());
-    QCOMPARE(codeOf(bogus.loginWithToken(u"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"_s)), u"auth_failed"_s);
-}
-
-void TestProtocol::logoutRevokesTokenAndCloses()
-{
-    TestClient a(m_fx.server->url());
-    QVERIFY(a.open());
-    const QString token = a.login(u"dave@customer.test"_s, QString::fromLatin1(ProtocolFixture::kPassword))[u"token"_s].toString();
-    auto other = m_fx.client("dave@customer.test"); // another token: must survive
-    QVERIFY(other);
-    QCOMPARE(typeOf(a.request(obj({{u"type"_s, u"logout"_s}}))), u"ok"_s);
-    QVERIFY(a.waitForDisconnected());
-    QCOMPARE(a.closeCode(), 1000);
-
-    TestClient b(m_fx.server->url());
-    QVERIFY(b.open());
-    QCOMPARE(codeOf(b.loginWithToken(token)), u"auth_failed"_s);
-    QCOMPARE(typeOf(other->request(obj({{u"type"_s, u"ping"_s}}))), u"pong"_s);
-}
-
-void TestProtocol::threadsAdminSeesAllCustomerOwn()
+void TestProtocolThreads::threadsAdminSeesAllCustomerOwn()
 {
     auto admin = m_fx.client("ann@support.test");
     QVERIFY(admin);
@@ -189,7 +82,7 @@ void TestProtocol::threadsAdminSeesAllCustomerOwn()
     QCOMPARE(own.first()[u"owner"_s][u"email"_s].toString(), u"dave@customer.test"_s);
 }
 
-void TestProtocol::sendIsAcknowledgedAndPushedToTheRightSessions()
+void TestProtocolThreads::sendIsAcknowledgedAndPushedToTheRightSessions()
 {
     auto carol1 = m_fx.client("carol@customer.test");
     auto carol2 = m_fx.client("carol@customer.test");
@@ -226,7 +119,7 @@ void TestProtocol::sendIsAcknowledgedAndPushedToTheRightSessions()
     QVERIFY(dave->pushesOfType(u"message"_s).isEmpty()); // not his thread
 }
 
-void TestProtocol::sameClientIdStoresOnce()
+void TestProtocolThreads::sameClientIdStoresOnce()
 {
     auto carol = m_fx.client("carol@customer.test");
     auto ann = m_fx.client("ann@support.test");
@@ -251,7 +144,7 @@ void TestProtocol::sameClientIdStoresOnce()
     QCOMPARE(copies, 1);
 }
 
-void TestProtocol::historyPagesOldestFirst()
+void TestProtocolThreads::historyPagesOldestFirst()
 {
     auto mia = m_fx.client("mia@team.test");
     QVERIFY(mia);
@@ -286,7 +179,7 @@ void TestProtocol::historyPagesOldestFirst()
     QCOMPARE(oldest[u"hasMore"_s].toBool(), false);
 }
 
-void TestProtocol::historyLimitIsCapped()
+void TestProtocolThreads::historyLimitIsCapped()
 {
     // A thread of its own, so that the count is known.
     QVERIFY(m_fx.server->addUser(u"erin@customer.test"_s, u"Erin"_s, u"customer"_s,
@@ -306,7 +199,7 @@ void TestProtocol::historyLimitIsCapped()
     QCOMPARE(page[u"messages"_s].toArray().last()[u"text"_s].toString(), u"m229"_s);
 }
 
-void TestProtocol::readCursorMovesForwardOnlyAndIsPushed()
+void TestProtocolThreads::readCursorMovesForwardOnlyAndIsPushed()
 {
     auto dave = m_fx.client("dave@customer.test");
     auto ann = m_fx.client("ann@support.test");
@@ -348,7 +241,7 @@ void TestProtocol::readCursorMovesForwardOnlyAndIsPushed()
     QCOMPARE(ownerRead[u"upTo"_s].toInteger(), m3);
 }
 
-void TestProtocol::unreadCountsFollowCursors()
+void TestProtocolThreads::unreadCountsFollowCursors()
 {
     QVERIFY(m_fx.server->addUser(u"fay@customer.test"_s, u"Fay"_s, u"customer"_s,
                                  QString::fromLatin1(ProtocolFixture::kPassword)));
@@ -380,7 +273,7 @@ void TestProtocol::unreadCountsFollowCursors()
     QCOMPARE(own.first()[u"readUpTo"_s][u"owner"_s].toInteger(), 0);
 }
 
-void TestProtocol::syncReturnsOnlyVisibleMessagesInPages()
+void TestProtocolThreads::syncReturnsOnlyVisibleMessagesInPages()
 {
     auto ann = m_fx.client("ann@support.test");
     auto mia = m_fx.client("mia@team.test");
@@ -423,7 +316,7 @@ void TestProtocol::syncReturnsOnlyVisibleMessagesInPages()
     QCOMPARE(miaSees.size(), inMiaThread);
 }
 
-void TestProtocol::typingIsRelayedNotStored()
+void TestProtocolThreads::typingIsRelayedNotStored()
 {
     auto carol = m_fx.client("carol@customer.test");
     auto ann = m_fx.client("ann@support.test");
@@ -447,48 +340,7 @@ void TestProtocol::typingIsRelayedNotStored()
     QCOMPARE(after, before);
 }
 
-void TestProtocol::presenceFollowsSessions()
-{
-    auto ann = m_fx.client("ann@support.test");
-    QVERIFY(ann);
-    ann->pushes().clear();
-    auto dave1 = m_fx.client("dave@customer.test");
-    QVERIFY(dave1);
-    // Dave learns who of the team is online when he logs in.
-    QVERIFY(dave1->waitForPushes(u"presence"_s, 1));
-    bool sawAnn = false;
-    for (const QJsonObject &p : dave1->pushesOfType(u"presence"_s))
-        sawAnn |= p[u"online"_s].toBool();
-    QVERIFY(sawAnn);
-
-    // Dave may already have been online through another test's client; find his pushes.
-    auto daveId = dave1->request(obj({{u"type"_s, u"threads"_s}}))[u"threads"_s][0][u"owner"_s][u"id"_s].toInteger();
-    dave1.reset();
-    QTRY_VERIFY_WITH_TIMEOUT(([&] {
-        for (const QJsonObject &p : ann->pushesOfType(u"presence"_s)) {
-            if (p[u"user"_s].toInteger() == daveId && !p[u"online"_s].toBool() && p[u"lastSeen"_s].isString())
-                return true;
-        }
-        return false;
-    }()), 5000);
-    ann->pushes().clear();
-    auto dave2 = m_fx.client("dave@customer.test");
-    QVERIFY(dave2);
-    const QJsonObject online = ann->takePush(u"presence"_s);
-    QCOMPARE(online[u"user"_s].toInteger(), daveId);
-    QCOMPARE(online[u"online"_s].toBool(), true);
-}
-
-void TestProtocol::pingPong()
-{
-    auto c = m_fx.client("mia@team.test");
-    QVERIFY(c);
-    c->sendRaw(u"{\"type\":\"ping\",\"id\":\"abc-1\"}"_s);
-    QTRY_VERIFY(!c->pushesOfType(u"pong"_s).isEmpty());
-    QCOMPARE(c->pushesOfType(u"pong"_s).first()[u"re"_s].toString(), u"abc-1"_s);
-}
-
-void TestProtocol::threadPushWhenUserAdded()
+void TestProtocolThreads::threadPushWhenUserAdded()
 {
     auto ann = m_fx.client("ann@support.test");
     QVERIFY(ann);
@@ -500,5 +352,5 @@ void TestProtocol::threadPushWhenUserAdded()
     QVERIFY(push[u"thread"_s][u"lastMessage"_s].isNull());
 }
 
-QTEST_GUILESS_MAIN(TestProtocol)
-#include "tst_protocol.moc"
+QTEST_GUILESS_MAIN(TestProtocolThreads)
+#include "tst_protocol_threads.moc"

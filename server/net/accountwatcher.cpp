@@ -1,5 +1,6 @@
 #include "accountwatcher.h"
 
+#include "auth/passwords.h"
 #include "logging.h"
 #include "net/router.h"
 #include "net/session.h"
@@ -17,6 +18,11 @@ AccountWatcher::AccountWatcher(Store &store, Router &router, int intervalMs, QOb
 
 void AccountWatcher::start()
 {
+    // The passwords as they are now: a change before the first check is a change too.
+    if (const auto states = m_store.accountStates(); !hasError(states)) {
+        for (const AccountState &state : std::get<QList<AccountState>>(states))
+            m_credentials.insert(state.id, state.credentials);
+    }
     m_timer.start();
 }
 
@@ -34,8 +40,18 @@ void AccountWatcher::check()
     }
     QHash<qint64, AccountState> byId;
     byId.reserve(std::get<QList<AccountState>>(states).size());
-    for (const AccountState &state : std::get<QList<AccountState>>(states))
+    // Whose password changed since the last check: only they need their tokens looked up.
+    QList<qint64> newPassword;
+    for (const AccountState &state : std::get<QList<AccountState>>(states)) {
         byId.insert(state.id, state);
+        auto known = m_credentials.find(state.id);
+        if (known == m_credentials.end()) {
+            m_credentials.insert(state.id, state.credentials);
+        } else if (*known != state.credentials) {
+            *known = state.credentials;
+            newPassword.append(state.id);
+        }
+    }
     for (const User &user : online) {
         const auto it = byId.constFind(user.id);
         const bool gone = it == byId.cend() || it->disabled;
@@ -52,6 +68,26 @@ void AccountWatcher::check()
                          QStringLiteral("role changed; log in again"));
             }
         }
+    }
+    for (qint64 userId : std::as_const(newPassword))
+        closeRevoked(userId);
+}
+
+void AccountWatcher::closeRevoked(qint64 userId)
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const QList<Session *> sessions = m_router.sessionsOf(userId);
+    for (Session *s : sessions) {
+        const auto owner = m_store.sessionUser(passwords::tokenHash(s->token()), now);
+        if (const auto *e = std::get_if<ProtocolError>(&owner)) {
+            qCWarning(lcStore) << "cannot check a session after a password change:" << e->message;
+            continue; // Checked again after the next change; the token cannot log in again.
+        }
+        if (std::get<std::optional<qint64>>(owner) == userId)
+            continue;
+        qCInfo(lcNet) << "closing a session of user" << userId << "after a password change";
+        s->close(QWebSocketProtocol::CloseCodePolicyViolated,
+                 QStringLiteral("password changed; log in again"));
     }
 }
 

@@ -9,11 +9,13 @@ namespace dpichat::server {
 
 class Router;
 
-/// The administration command line (another process) disables users and changes their
-/// roles, and revokes their tokens as it does; a session already logged in would keep what it
-/// logged in with. This compares the live sessions with the database now and then and closes
-/// those of a user who is disabled now, or whose role changed (1008, policy violation): the
-/// client cannot log in again with its token, and the user signs in afresh, with the new role.
+/// The administration command line (another process) disables users, changes their roles and
+/// passwords, and revokes their tokens as it does; a session already logged in would keep what
+/// it logged in with. This compares the live sessions with the database now and then and
+/// closes those of a user who is disabled now, or whose role changed, and, after a password
+/// change, those whose token was revoked with it (1008, policy violation): the client cannot
+/// log in again with its token, and the user signs in afresh. A session that logged in with the
+/// new password holds a token made after the change, and stays.
 class AccountWatcher : public QObject
 {
     Q_OBJECT
@@ -24,8 +26,13 @@ public:
     void check();
 
 private:
+    /// Closes the sessions of `userId` whose token is no longer stored.
+    void closeRevoked(qint64 userId);
+
     Store &m_store;
     Router &m_router;
+    /// AccountState::credentials of every user at the last check.
+    QHash<qint64, size_t> m_credentials;
     QTimer m_timer;
 };
 

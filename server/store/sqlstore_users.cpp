@@ -163,13 +163,13 @@ Expected<QList<AccountState>> SqlStore::accountStates()
         return *error;
     QSqlQuery q(m_db);
     q.setForwardOnly(true);
-    if (!q.exec(u"SELECT id, role, disabled FROM users"_s))
+    if (!q.exec(u"SELECT id, role, disabled, password_hash FROM users"_s))
         return sql::failure(q, "list account states"_L1);
     QList<AccountState> list;
     while (q.next()) {
         list.append({q.value(0).toLongLong(),
                      roleFromName(q.value(1).toString()).value_or(Role::Customer),
-                     q.value(2).toLongLong() != 0});
+                     q.value(2).toLongLong() != 0, qHash(q.value(3).toByteArray())});
     }
     return list;
 }

@@ -67,6 +67,8 @@ struct AccountState
     qint64 id = 0;
     Role role = Role::Customer;
     bool disabled = false;
+    /// A digest of the stored password hash: it changes when the password does.
+    size_t credentials = 0;
 };
 
 /// Figures for `dpichat-server stats`.

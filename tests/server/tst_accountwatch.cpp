@@ -1,6 +1,7 @@
-// The administration command line disables users and changes roles while the server runs:
-// the sessions those users have open end within the check's interval (2 s), with 1008, and
-// cannot come back with their tokens; everyone else stays.
+// The administration command line disables users, changes roles and passwords while the
+// server runs: the sessions those users have open end within the check's interval (2 s), with
+// 1008, and cannot come back with their tokens; everyone else stays, and so does a session
+// made with the new password.
 
 #include "fixture.h"
 
@@ -19,6 +20,7 @@ private Q_SLOTS:
     void cleanup() { m_fx.reset(); }
     void disabledUserIsDisconnected();
     void roleChangeEndsTheSessions();
+    void newPasswordEndsTheOldSessions();
 
 private:
     std::unique_ptr<ProtocolFixture> m_fx;
@@ -81,6 +83,35 @@ void TestAccountWatch::roleChangeEndsTheSessions()
     // Ann stays an admin and keeps her session through the checks that follow.
     QTest::qWait(2500);
     QVERIFY(ann->isConnected());
+}
+
+void TestAccountWatch::newPasswordEndsTheOldSessions()
+{
+    auto dave = m_fx->client("dave@customer.test");
+    auto daveAgain = m_fx->client("dave@customer.test"); // a second window
+    auto carol = m_fx->client("carol@customer.test");
+    QVERIFY(dave && daveAgain && carol);
+    // A check passes with every session in place.
+    QTest::qWait(2500);
+    QVERIFY(dave->isConnected() && daveAgain->isConnected());
+
+    QString out;
+    QCOMPARE(m_fx->server->runCommand({u"user"_s, u"passwd"_s, u"dave@customer.test"_s},
+                                     "a-new-password\n", &out),
+             0);
+    // Logged in with the new password before the next check: this one stays.
+    TestClient withNew(m_fx->server->url());
+    QVERIFY(withNew.open());
+    QCOMPARE(typeOf(withNew.login(u"dave@customer.test"_s, u"a-new-password"_s)), u"welcome"_s);
+
+    QTRY_VERIFY_WITH_TIMEOUT(!dave->isConnected() && !daveAgain->isConnected(), 10'000);
+    QCOMPARE(dave->closeCode(), 1008);
+    QCOMPARE(daveAgain->closeCode(), 1008);
+    QVERIFY(withNew.isConnected() && carol->isConnected());
+    QCOMPARE(typeOf(withNew.request(obj({{u"type"_s, u"ping"_s}}))), u"pong"_s);
+    // And through the checks that follow.
+    QTest::qWait(2500);
+    QVERIFY(withNew.isConnected() && carol->isConnected());
 }
 
 QTEST_GUILESS_MAIN(TestAccountWatch)

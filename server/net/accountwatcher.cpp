@@ -19,11 +19,24 @@ AccountWatcher::AccountWatcher(Store &store, Router &router, int intervalMs, QOb
 void AccountWatcher::start()
 {
     // The passwords as they are now: a change before the first check is a change too.
-    if (const auto states = m_store.accountStates(); !hasError(states)) {
-        for (const AccountState &state : std::get<QList<AccountState>>(states))
-            m_credentials.insert(state.id, state.credentials);
-    }
+    if (const auto states = m_store.accountStates(); !hasError(states))
+        passwordsChanged(std::get<QList<AccountState>>(states));
     m_timer.start();
+}
+
+QList<qint64> AccountWatcher::passwordsChanged(const QList<AccountState> &states)
+{
+    QList<qint64> changed;
+    for (const AccountState &state : states) {
+        const auto known = m_credentials.find(state.id);
+        if (known == m_credentials.end()) {
+            m_credentials.insert(state.id, state.credentials);
+        } else if (*known != state.credentials) {
+            *known = state.credentials;
+            changed.append(state.id);
+        }
+    }
+    return changed;
 }
 
 void AccountWatcher::check()
@@ -40,18 +53,8 @@ void AccountWatcher::check()
     }
     QHash<qint64, AccountState> byId;
     byId.reserve(std::get<QList<AccountState>>(states).size());
-    // Whose password changed since the last check: only they need their tokens looked up.
-    QList<qint64> newPassword;
-    for (const AccountState &state : std::get<QList<AccountState>>(states)) {
+    for (const AccountState &state : std::get<QList<AccountState>>(states))
         byId.insert(state.id, state);
-        auto known = m_credentials.find(state.id);
-        if (known == m_credentials.end()) {
-            m_credentials.insert(state.id, state.credentials);
-        } else if (*known != state.credentials) {
-            *known = state.credentials;
-            newPassword.append(state.id);
-        }
-    }
     for (const User &user : online) {
         const auto it = byId.constFind(user.id);
         const bool gone = it == byId.cend() || it->disabled;
@@ -69,7 +72,8 @@ void AccountWatcher::check()
             }
         }
     }
-    for (qint64 userId : std::as_const(newPassword))
+    // Only users whose password changed need their sessions' tokens looked up.
+    for (qint64 userId : passwordsChanged(std::get<QList<AccountState>>(states)))
         closeRevoked(userId);
 }
 

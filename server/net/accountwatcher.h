@@ -26,6 +26,8 @@ public:
     void check();
 
 private:
+    /// Records each user's AccountState::credentials; returns those who had another before.
+    QList<qint64> passwordsChanged(const QList<AccountState> &states);
     /// Closes the sessions of `userId` whose token is no longer stored.
     void closeRevoked(qint64 userId);
 

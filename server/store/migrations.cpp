@@ -209,6 +209,16 @@ const char *const kSqliteDropCounterTrigger[] = {
     "DROP TRIGGER messages_counted",
 };
 
+// Version 5, PostgreSQL: a viewer's read cursors by user. The thread list joins them to every
+// thread; without this index PostgreSQL read the whole table (every user's cursor in every
+// thread they wrote to) and kept a fifth of it, a third of the query's time for an admin of
+// 10,000 threads ("What the queries read" in docs/performance.md). The trigger's updates of a
+// cursor change neither column, so they stay HOT. SQLite looks each thread's cursor up by
+// the primary key (thread, user_id) and needs none.
+const char *const kPostgresCursorsByUser[] = {
+    "CREATE INDEX read_cursors_user ON read_cursors(user_id, thread)",
+};
+
 // What appendMessages runs per batch on SQLite (counterStatements()), natively or through QtSql.
 // SET expressions see the row as it was, so every CASE compares with the stored newest id.
 const char kThreadCounted[] = R"(UPDATE threads SET message_count = message_count + ?,
@@ -260,7 +270,10 @@ QList<Migration> schemaMigrations(const QString &driverName)
                             {}};
     if (driverName != u"QPSQL")
         appendStatements(batchCounters.statements, kSqliteDropCounterTrigger);
-    return {initial, counters, messageIndex, batchCounters};
+    Migration cursorsByUser{5, u"PostgreSQL: read cursors by user"_s, {}};
+    if (driverName == u"QPSQL")
+        appendStatements(cursorsByUser.statements, kPostgresCursorsByUser);
+    return {initial, counters, messageIndex, batchCounters, cursorsByUser};
 }
 
 QStringList counterBackfill()

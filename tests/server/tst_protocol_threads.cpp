@@ -77,9 +77,24 @@ void TestProtocolThreads::threadsAdminSeesAllCustomerOwn()
     QCOMPARE(after.first()[u"lastMessage"_s][u"text"_s].toString(), u"hello"_s);
     QCOMPARE(after.first()[u"owner"_s][u"online"_s].toBool(), true);
 
+    QCOMPARE(after.first()[u"lastMessage"_s][u"senderName"_s].toString(), u"Dave"_s);
+
+    // An admin's answer: the last message's sender is no longer the owner, and every list
+    // (another admin's, the owner's) names that admin.
+    QCOMPARE(typeOf(send(*admin, daveThread, u"answer-1"_s, u"hi Dave"_s)), u"sent"_s);
+    auto bob = m_fx.client("bob@support.test");
+    QVERIFY(bob);
+    const QJsonArray bobs = bob->request(obj({{u"type"_s, u"threads"_s}}))[u"threads"_s].toArray();
+    QCOMPARE(bobs.first()[u"id"_s].toInteger(), daveThread);
+    const QJsonObject answer = bobs.first()[u"lastMessage"_s].toObject();
+    QCOMPARE(answer[u"text"_s].toString(), u"hi Dave"_s);
+    QCOMPARE(answer[u"senderName"_s].toString(), u"Ann"_s);
+    QCOMPARE(bobs.first()[u"owner"_s][u"name"_s].toString(), u"Dave"_s);
+
     const QJsonArray own = dave->request(obj({{u"type"_s, u"threads"_s}}))[u"threads"_s].toArray();
     QCOMPARE(own.size(), 1);
     QCOMPARE(own.first()[u"owner"_s][u"email"_s].toString(), u"dave@customer.test"_s);
+    QCOMPARE(own.first()[u"lastMessage"_s][u"senderName"_s].toString(), u"Ann"_s);
 }
 
 void TestProtocolThreads::sendIsAcknowledgedAndPushedToTheRightSessions()

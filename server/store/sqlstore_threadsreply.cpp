@@ -210,6 +210,9 @@ using PgResult = std::unique_ptr<PGresult, decltype(&PQclear)>;
 Expected<PgResult> pgRows(pg_conn *connection, const QByteArray &text,
                           std::span<const char *const> values, const char *what)
 {
+    // QPSQL reads a forward-only query's rows one at a time and may leave the end of its
+    // last result unread until its next query; PQexecParams reads that off first, so the
+    // connection is always free here (and QPSQL's next query finds nothing left).
     PgResult result(PQexecParams(connection, text.constData(), int(values.size()), nullptr,
                                  values.data(), nullptr, nullptr, 0),
                     &PQclear);

@@ -146,7 +146,7 @@ private:
                                                    qint64 viewerId, bool senderNames);
     /// A user's name as stored (UTF-8), through SQLite's own API; empty for no such user.
     Expected<QByteArray> nativeUserName(qint64 userId);
-    /// The same on PostgreSQL, through libpq.
+    /// The same on PostgreSQL, through the prepared statement Statements::userName.
     Expected<QByteArray> pgUserName(qint64 userId);
     /// threadsReply() on PostgreSQL, through libpq on Qt's connection.
     Expected<std::optional<QByteArray>> pgThreadsReply(const User &viewer, const QJsonValue &re,

@@ -230,16 +230,12 @@ Expected<PgResult> pgRows(pg_conn *connection, const QByteArray &text,
 
 Expected<QByteArray> SqlStore::pgUserName(qint64 userId)
 {
-    const QByteArray id = QByteArray::number(userId);
-    const char *const values[] = {id.constData()};
-    Expected<PgResult> found = pgRows(m_stmts->pg, "SELECT name FROM users WHERE id = $1"_ba,
-                                      values, "read a user's name");
-    if (hasError(found))
-        return std::get<ProtocolError>(found);
-    const PGresult *result = std::get<PgResult>(found).get();
-    if (PQntuples(result) == 0)
-        return QByteArray(); // No such user: empty, as on SQLite.
-    return QByteArray(PQgetvalue(result, 0, 0), PQgetlength(result, 0, 0));
+    QSqlQuery &q = m_stmts->userName; // Prepared once; appendMessages uses it too.
+    sql::FinishGuard done(q);
+    q.addBindValue(userId);
+    if (!q.exec())
+        return sql::failure(q, "read a user's name"_L1);
+    return q.next() ? q.value(0).toString().toUtf8() : QByteArray(); // None: empty, as on SQLite.
 }
 
 // On PostgreSQL the whole result comes in one PGresult, as text: QPSQL fetched a forward-only

@@ -129,8 +129,10 @@ int generate(const QString &dir)
         return 1;
     const QByteArray hash = server::passwords::hash(kPassword); // once: ~50 ms each
     auto fill = [&](const QString &file, int threads, int messagesInFirst) -> qint64 {
-        server::SqlStore store(server::SqlStoreOptions{
-            .driver = u"QSQLITE"_s, .database = QDir(dir).filePath(file), .synchronous = u"NORMAL"_s });
+        server::SqlStoreOptions options;
+        options.database = QDir(dir).filePath(file);
+        options.synchronous = u"NORMAL"_s;
+        server::SqlStore store(options);
         if (hasError(store.open()))
             return -1;
         const auto admin = store.addUser(kAdminEmail, u"Bench Admin"_s, Role::Admin, hash);

@@ -34,6 +34,10 @@ struct SqlStore::Statements
     SqliteStatement sqliteUserName;
     /// How many threads each of them read last time.
     std::array<qsizetype, 3> sqliteThreadsRead{};
+    /// PostgreSQL: users' names by id, as SqlStore::pgThreadsReply() looked them up (a name
+    /// never changes), and how many threads it read last time.
+    QHash<qint64, QByteArray> pgUserNames;
+    qsizetype pgThreadsRead = 0;
     QSqlQuery messageByClientId;
     QSqlQuery userName;
     QSqlQuery historyPage;

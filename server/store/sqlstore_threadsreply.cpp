@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <span>
 
 #include <libpq-fe.h>
 
@@ -204,26 +203,24 @@ namespace {
 
 using PgResult = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
-/// Runs `text` with `values` ($1, $2, ...) and gives its rows in text format, or logs
-/// PostgreSQL's reason (the SQLSTATE and the message's first line: these statements name no
-/// values but ids) and gives the client's error.
-Expected<PgResult> pgRows(pg_conn *connection, const QByteArray &text,
-                          std::span<const char *const> values, const char *what)
+/// Logs PostgreSQL's reason for a failed statement (the SQLSTATE and the message's first line:
+/// these statements name no values but ids) and gives the client's error.
+ProtocolError pgFailure(pg_conn *connection, const PGresult *result, const char *what)
 {
-    // QPSQL reads a forward-only query's rows one at a time and may leave the end of its
-    // last result unread until its next query; PQexecParams reads that off first, so the
-    // connection is always free here (and QPSQL's next query finds nothing left).
-    PgResult result(PQexecParams(connection, text.constData(), int(values.size()), nullptr,
-                                 values.data(), nullptr, nullptr, 0),
-                    &PQclear);
-    if (result && PQresultStatus(result.get()) == PGRES_TUPLES_OK)
-        return result;
     qCWarning(lcStore).noquote()
             << "database failure in" << what << "- native code"
-            << QString::fromUtf8(result ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE)
-                                        : nullptr)
+            << QString::fromUtf8(result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr)
             << "-" << QString::fromUtf8(PQerrorMessage(connection)).section(u'\n', 0, 0);
     return ProtocolError{ErrorCode::Internal, u"the database failed"_s};
+}
+
+/// Reads off whatever result is still pending on the connection, as PQexecParams would first:
+/// QPSQL reads a forward-only query's rows one at a time and may leave the end of its last
+/// result unread until its next query (which then finds nothing left).
+void discardPending(pg_conn *connection)
+{
+    while (PGresult *left = PQgetResult(connection))
+        PQclear(left);
 }
 
 } // namespace
@@ -238,10 +235,15 @@ Expected<QByteArray> SqlStore::pgUserName(qint64 userId)
     return q.next() ? q.value(0).toString().toUtf8() : QByteArray(); // None: empty, as on SQLite.
 }
 
-// On PostgreSQL the whole result comes in one PGresult, as text: QPSQL fetched a forward-only
-// result a row at a time and wrapped every value in a QVariant, about half of the thread
-// list's time on the client's side. As on SQLite, the last senders' names are looked up once
-// each rather than joined: the join was a quarter of the query's time on PostgreSQL.
+// On PostgreSQL the rows come through libpq, as text, one result per row (single-row mode),
+// and each is written into the reply as it arrives, while the backend is still producing the
+// rest: the server's part (reading the rows, writing the JSON) overlaps the database's
+// instead of following it. QPSQL wrapped every value in a QVariant, about half of the thread
+// list's time on the client's side. As on SQLite, the last senders' names are looked up
+// rather than joined (the join was a quarter of the query's time); a name never changes (no
+// statement updates users.name, and PostgreSQL never reuses an id), so each is looked up once
+// per connection. A row whose last sender's name is not known yet waits for the end of the
+// result, when the connection is free for the look-up.
 Expected<std::optional<QByteArray>> SqlStore::pgThreadsReply(const User &viewer,
                                                              const QJsonValue &re,
                                                              const ThreadPresence &presence)
@@ -258,22 +260,69 @@ Expected<std::optional<QByteArray>> SqlStore::pgThreadsReply(const User &viewer,
     }
     const QByteArray viewerId = QByteArray::number(viewer.id);
     const char *const values[] = {viewerId.constData(), viewerId.constData()}; // Viewer, owner.
-    Expected<PgResult> found = pgRows(m_stmts->pg, text,
-                                      std::span(values).first(std::size_t(parameters)),
-                                      "list threads");
-    if (hasError(found))
-        return std::get<ProtocolError>(found);
-    const PGresult *result = std::get<PgResult>(found).get();
-    const int count = PQntuples(result);
-    QList<EncodedThread> encoded;
-    encoded.reserve(count);
-    QByteArray rows;
-    rows.reserve(qsizetype(count) * 512);
-    auto senderName = namesOnceEach([this](qint64 id) { return pgUserName(id); });
-    for (int row = 0; row < count; ++row) {
-        if (auto error = encodeThread(PgRow{result, row}, presence, senderName, rows, encoded))
-            return *error;
+    pg_conn *connection = m_stmts->pg;
+    discardPending(connection);
+    if (!PQsendQueryParams(connection, text.constData(), parameters, nullptr, values, nullptr,
+                           nullptr, 0)) {
+        return pgFailure(connection, nullptr, "list threads");
     }
+    // Without single-row mode the rows come in one result at the end; read the same way.
+    PQsetSingleRowMode(connection);
+
+    QHash<qint64, QByteArray> &names = m_stmts->pgUserNames;
+    const auto nameKnown = [&names](const PgRow &r) {
+        const qint64 lastSender = r.integer(10);
+        return r.integer(9) <= 0 || lastSender == r.integer(1) || names.contains(lastSender);
+    };
+    const auto senderName = [this, &names](qint64 id) -> Expected<QByteArrayView> {
+        auto it = names.find(id);
+        if (it == names.end()) {
+            const Expected<QByteArray> name = pgUserName(id);
+            if (hasError(name))
+                return std::get<ProtocolError>(name);
+            if (std::get<QByteArray>(name).isEmpty()) // No such user: not worth keeping.
+                return QByteArrayView();
+            it = names.insert(id, std::get<QByteArray>(name));
+        }
+        return QByteArrayView(*it);
+    };
+    QList<EncodedThread> encoded;
+    qsizetype &expected = m_stmts->pgThreadsRead;
+    encoded.reserve(expected);
+    QByteArray rows;
+    rows.reserve(expected * 512);
+    std::vector<PgResult> kept; // Results holding rows that wait for a name.
+    QList<PgRow> waiting;
+    std::optional<ProtocolError> error;
+    // Read to the end even after a failure, so that the connection is left free.
+    while (PGresult *next = PQgetResult(connection)) {
+        PgResult result(next, &PQclear);
+        const ExecStatusType status = PQresultStatus(next);
+        if (status != PGRES_SINGLE_TUPLE && status != PGRES_TUPLES_OK) {
+            if (!error)
+                error = pgFailure(connection, next, "list threads");
+            continue;
+        }
+        bool keep = false;
+        for (int row = 0, count = PQntuples(next); !error && row < count; ++row) {
+            const PgRow r{next, row};
+            if (!nameKnown(r)) {
+                waiting.append(r);
+                keep = true;
+            } else {
+                error = encodeThread(r, presence, senderName, rows, encoded);
+            }
+        }
+        if (keep)
+            kept.push_back(std::move(result));
+    }
+    for (const PgRow &r : std::as_const(waiting)) {
+        if (!error)
+            error = encodeThread(r, presence, senderName, rows, encoded);
+    }
+    if (error)
+        return *error;
+    expected = encoded.size();
     return std::optional<QByteArray>(replyInActivityOrder(encoded, rows, re));
 }
 

@@ -4,6 +4,11 @@
 #include "pgtestdb.h"
 #include "store/sqlstore.h"
 
+#include "protocol/fastjson.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLoggingCategory>
 #include <QSet>
 #include <QMutex>
@@ -38,6 +43,28 @@ private:
         return o;
     }
 
+    /// Ends every other connection to the test database: what a restart of PostgreSQL or a
+    /// proxy dropping the connection looks like.
+    void terminateOtherConnections()
+    {
+        const QString name = u"killer"_s;
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(u"QPSQL"_s, name);
+            db.setHostName(m_pg->host());
+            db.setPort(m_pg->port());
+            db.setUserName(m_pg->userName());
+            db.setPassword(m_pg->password());
+            db.setDatabaseName(m_pg->databaseName());
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(u"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           u"WHERE datname = current_database() AND pid <> pg_backend_pid()"_s));
+            q.finish();
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(name);
+    }
+
     std::unique_ptr<PgTestDatabase> m_pg;
 
 private Q_SLOTS:
@@ -50,6 +77,7 @@ private Q_SLOTS:
     void cleanup() { m_pg.reset(); }
 
     void recoversAfterTheConnectionBreaks();
+    void threadListNamesLastSendersAndRecoversAfterABreak();
     void concurrentWritersKeepIdsInCommitOrderAndExactlyOnce();
     void concurrentCursorNeverMovesBack();
 };
@@ -59,24 +87,7 @@ void TestPgStore::recoversAfterTheConnectionBreaks()
     SqlStore store(options());
     QVERIFY(!hasError(store.open()));
     QVERIFY(!hasError(store.addUser(u"c@example.com"_s, u"C"_s, Role::Customer, "h"_ba)));
-    {
-        // What a restart of PostgreSQL or a proxy dropping the connection looks like.
-        const QString name = u"killer"_s;
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QPSQL"_s, name);
-        db.setHostName(m_pg->host());
-        db.setPort(m_pg->port());
-        db.setUserName(m_pg->userName());
-        db.setPassword(m_pg->password());
-        db.setDatabaseName(m_pg->databaseName());
-        QVERIFY(db.open());
-        QSqlQuery q(db);
-        QVERIFY(q.exec(u"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                       u"WHERE datname = current_database() AND pid <> pg_backend_pid()"_s));
-        q.finish();
-        db.close();
-        db = QSqlDatabase();
-        QSqlDatabase::removeDatabase(name);
-    }
+    terminateOtherConnections();
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"database failure"_s));
     const auto failed = store.userByEmail(u"c@example.com"_s);
     QVERIFY(hasError(failed));
@@ -86,6 +97,70 @@ void TestPgStore::recoversAfterTheConnectionBreaks()
     QVERIFY(!hasError(again));
     QVERIFY(std::get<std::optional<StoredUser>>(again).has_value());
     QVERIFY(!hasError(store.messageCount()));
+}
+
+// The `threads` reply is read a row at a time and written as the rows arrive; a last
+// sender who is not the owner is named from a look-up made after the rows (the first list)
+// and remembered (the later ones). Each list must say what encoding threadsFor() says. A
+// broken connection fails the call that finds it, and the next call reconnects.
+void TestPgStore::threadListNamesLastSendersAndRecoversAfterABreak()
+{
+    SqlStore store(options());
+    QVERIFY(!hasError(store.open()));
+    const auto addedAdmin = store.addUser(u"a@example.com"_s, u"Ada Admin"_s, Role::Admin, "h"_ba);
+    QVERIFY(!hasError(addedAdmin));
+    const User admin = std::get<StoredUser>(addedAdmin).user;
+    QSet<qint64> answered; // Threads whose last message is the admin's.
+    for (int i = 0; i < 40; ++i) {
+        const auto added = store.addUser(u"c%1@example.com"_s.arg(i), u"C%1"_s.arg(i),
+                                         Role::Customer, "h"_ba);
+        QVERIFY(!hasError(added));
+        const StoredUser c = std::get<StoredUser>(added);
+        QList<NewMessage> batch{{c.threadId, c.user.id, u"q%1"_s.arg(i), u"question"_s}};
+        if (i % 2 == 0) {
+            batch.append({c.threadId, admin.id, u"a%1"_s.arg(i), u"answer"_s});
+            answered.insert(c.threadId);
+        }
+        QVERIFY(!hasError(store.appendMessages(batch)));
+    }
+    const auto presence = [](qint64, qint64) { return OwnerPresence{false, std::nullopt}; };
+    const auto expected = store.threadsFor(admin);
+    QVERIFY(!hasError(expected));
+    const QJsonObject encoded = QJsonDocument::fromJson(fastjson::threadsReply(
+            std::get<QList<Thread>>(expected), QJsonValue(7))).object();
+    const auto replyNow = [&]() -> std::optional<QJsonObject> {
+        const auto reply = store.threadsReply(admin, QJsonValue(7), presence);
+        if (hasError(reply) || !std::get<std::optional<QByteArray>>(reply))
+            return std::nullopt;
+        return QJsonDocument::fromJson(*std::get<std::optional<QByteArray>>(reply)).object();
+    };
+
+    for (int round = 0; round < 2; ++round) {
+        const std::optional<QJsonObject> reply = replyNow();
+        QVERIFY(reply);
+        QCOMPARE(*reply, encoded);
+        const QJsonArray threads = reply->value(u"threads"_s).toArray();
+        QCOMPARE(threads.size(), 40);
+        for (const QJsonValue &t : threads) {
+            const QJsonObject last = t[u"lastMessage"_s].toObject();
+            const QJsonObject owner = t[u"owner"_s].toObject();
+            const bool byAdmin = answered.contains(t[u"id"_s].toInteger());
+            const qint64 sender = byAdmin ? admin.id : owner[u"id"_s].toInteger();
+            QCOMPARE(last[u"sender"_s].toInteger(), sender);
+            QCOMPARE(last[u"senderName"_s].toString(),
+                     byAdmin ? u"Ada Admin"_s : owner[u"name"_s].toString());
+        }
+    }
+
+    terminateOtherConnections();
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"database failure in list threads"_s));
+    const auto broken = store.threadsReply(admin, QJsonValue(7), presence);
+    QVERIFY(hasError(broken));
+    QCOMPARE(std::get<ProtocolError>(broken).code, ErrorCode::Internal);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"reconnecting"_s));
+    const std::optional<QJsonObject> again = replyNow();
+    QVERIFY(again);
+    QCOMPARE(*again, encoded);
 }
 
 void TestPgStore::concurrentWritersKeepIdsInCommitOrderAndExactlyOnce()

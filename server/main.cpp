@@ -151,12 +151,20 @@ int main(int argc, char *argv[])
     }
     Server server(store, config, std::move(bus));
     // Messages are stored on a thread of their own, through a second connection: the disk
-    // flush of one batch overlaps reading, answering and pushing the next.
-    server.setStorageThreadStore([storeOptions, notifyOthers]() -> std::unique_ptr<Store> {
-        auto writer = std::make_unique<SqlStore>(storeOptions);
+    // flush of one batch overlaps reading, answering and pushing the next. On a SQLite file
+    // under FULL, that connection commits without flushing and the log is flushed on a
+    // third thread (LogFlusher), so that storing the next batch overlaps the flush too;
+    // nothing is acknowledged before its flush, as under FULL.
+    const bool flushLog =
+            ownCheckpoints && storeOptions.synchronous.trimmed().toUpper() == u"FULL";
+    server.setStorageThreadStore([storeOptions, notifyOthers, flushLog]() -> std::unique_ptr<Store> {
+        SqlStoreOptions writerOptions = storeOptions;
+        if (flushLog)
+            writerOptions.synchronous = QStringLiteral("NORMAL");
+        auto writer = std::make_unique<SqlStore>(writerOptions);
         writer->setAppendNotification(notifyOthers);
         return writer;
-    });
+    }, flushLog);
     if (const auto started = server.start(); const auto *e = std::get_if<ProtocolError>(&started))
         return fail(e->message, 1);
 

@@ -58,7 +58,7 @@ Expected<bool> Server::start()
     if (m_setupError)
         return *m_setupError;
     if (m_storageStore) {
-        if (auto started = m_committer.startStorageThread(m_storageStore); hasError(started))
+        if (auto started = m_committer.startStorageThread(m_storageStore, m_flushStorageLog); hasError(started))
             return started;
     }
     // Listening to the other instances before accepting clients, so none misses a push.

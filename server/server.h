@@ -31,7 +31,13 @@ public:
 
     /// Before start(): store messages on a thread of their own, through the store that
     /// `makeStore` makes (a second connection to the same database); see Committer.
-    void setStorageThreadStore(Committer::StoreFactory makeStore) { m_storageStore = std::move(makeStore); }
+    /// With `flushLog`, the store commits without flushing and the Committer flushes its
+    /// write-ahead log on a thread of its own (see Committer, LogFlusher).
+    void setStorageThreadStore(Committer::StoreFactory makeStore, bool flushLog = false)
+    {
+        m_storageStore = std::move(makeStore);
+        m_flushStorageLog = flushLog;
+    }
 
     Expected<bool> start();
     quint16 port() const { return m_listener.port(); }
@@ -64,6 +70,7 @@ private:
     std::unique_ptr<MetricsServer> m_metricsServer;
     quint16 m_metricsPort = 0;
     Committer::StoreFactory m_storageStore;
+    bool m_flushStorageLog = false;
 };
 
 /// Adds the demo accounts (an admin, a customer, a member) when they are missing.

@@ -2,6 +2,7 @@
 
 #include "logging.h"
 #include "metrics/metrics.h"
+#include "store/logflusher.h"
 
 #include <QCoreApplication>
 #include <QTimer>
@@ -31,9 +32,11 @@ Committer::~Committer()
                               Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
+    // Its last callbacks are posted to this object, and dropped with it.
+    m_flusher.reset();
 }
 
-Expected<bool> Committer::startStorageThread(const StoreFactory &makeStore)
+Expected<bool> Committer::startStorageThread(const StoreFactory &makeStore, bool flushLog)
 {
     if (m_worker)
         return true;
@@ -42,18 +45,39 @@ Expected<bool> Committer::startStorageThread(const StoreFactory &makeStore)
     worker->moveToThread(&m_thread);
     m_thread.start();
     Expected<bool> opened = true;
-    QMetaObject::invokeMethod(worker.get(), [w = worker.get(), &opened] {
+    QString logPath;
+    QMetaObject::invokeMethod(worker.get(), [w = worker.get(), &opened, &logPath] {
         opened = w->store->open();
         if (hasError(opened))
             w->store.reset();
+        else
+            logPath = w->store->writeAheadLogPath();
     }, Qt::BlockingQueuedConnection);
+    if (!hasError(opened) && flushLog) {
+        if (logPath.isEmpty()) {
+            opened = ProtocolError{ErrorCode::Internal,
+                                   QStringLiteral("the storage thread's database has no "
+                                                  "write-ahead log to flush")};
+        } else {
+            auto flusher = LogFlusher::open(logPath);
+            if (const auto *e = std::get_if<ProtocolError>(&flusher))
+                opened = *e;
+            else
+                m_flusher = std::move(std::get<std::unique_ptr<LogFlusher>>(flusher));
+        }
+        if (hasError(opened)) {
+            QMetaObject::invokeMethod(worker.get(), [w = worker.get()] { w->store.reset(); },
+                                      Qt::BlockingQueuedConnection);
+        }
+    }
     if (hasError(opened)) {
         m_thread.quit();
         m_thread.wait();
         return opened;
     }
     m_worker = std::move(worker);
-    qCInfo(lcStore) << "messages are stored on a thread of their own";
+    qCInfo(lcStore) << "messages are stored on a thread of their own"
+                    << (m_flusher ? "and the write-ahead log flushed on another" : "");
     return true;
 }
 
@@ -82,6 +106,26 @@ void Committer::startBatch()
         finishBatch(m_store.appendMessages(batch));
         return;
     }
+    if (m_flusher) {
+        // The batch is committed, then flushed while the next one is stored; its callbacks
+        // wait in m_awaitingFlush for the flush.
+        m_awaitingFlush.push_back(std::exchange(m_inFlight, {}));
+        QMetaObject::invokeMethod(m_worker.get(), [this, w = m_worker.get(), batch] {
+            LogFlusher &flusher = *m_flusher;
+            flusher.beginCommit(); // before anyone can read the batch
+            Expected<QList<AppendResult>> stored = w->store->appendMessages(batch);
+            QMetaObject::invokeMethod(this, [this] { committed(); }, Qt::QueuedConnection);
+            flusher.committed([this, stored = std::move(stored)](bool flushed) {
+                QMetaObject::invokeMethod(this, [this, flushed, stored] {
+                    finishFlushed(flushed ? stored
+                                          : Expected<QList<AppendResult>>(ProtocolError{
+                                                  ErrorCode::Internal,
+                                                  QStringLiteral("the log was not flushed")}));
+                }, Qt::QueuedConnection);
+            });
+        }, Qt::QueuedConnection);
+        return;
+    }
     QMetaObject::invokeMethod(m_worker.get(), [this, w = m_worker.get(), batch] {
         Expected<QList<AppendResult>> stored = w->store->appendMessages(batch);
         QMetaObject::invokeMethod(this, [this, stored = std::move(stored)] { finishBatch(stored); },
@@ -94,6 +138,30 @@ void Committer::finishBatch(const Expected<QList<AppendResult>> &stored)
     const QList<Callback> callbacks = std::exchange(m_inFlight, {});
     m_busy = false;
     ++m_transactions;
+    runCallbacks(callbacks, stored);
+    // What gathered while this batch was stored goes next, at once.
+    startBatch();
+}
+
+void Committer::committed()
+{
+    m_busy = false;
+    ++m_transactions;
+    // What gathered while this batch was stored goes next, while this one is flushed.
+    startBatch();
+}
+
+void Committer::finishFlushed(const Expected<QList<AppendResult>> &stored)
+{
+    Q_ASSERT(!m_awaitingFlush.empty());
+    const QList<Callback> callbacks = std::move(m_awaitingFlush.front());
+    m_awaitingFlush.pop_front();
+    runCallbacks(callbacks, stored);
+}
+
+void Committer::runCallbacks(const QList<Callback> &callbacks,
+                             const Expected<QList<AppendResult>> &stored)
+{
     if (const auto *error = std::get_if<ProtocolError>(&stored)) {
         m_metrics.countCommit(false, 0);
         qCWarning(lcStore) << "a batch of" << callbacks.size() << "messages was not stored:"
@@ -112,18 +180,25 @@ void Committer::finishBatch(const Expected<QList<AppendResult>> &stored)
                                            QStringLiteral("the message was not stored")});
         }
     }
-    // What gathered while this batch was stored goes next, at once.
-    startBatch();
 }
 
 void Committer::flush()
 {
     startBatch(); // without a storage thread, stored when this returns
-    while (m_busy) {
-        // Wait for the storage thread to finish what it was given, then take its answer.
+    while (m_busy || !m_awaitingFlush.empty()) {
+        // Wait for the storage thread to finish what it was given (and the flusher to flush
+        // it), then take their answers.
         QMetaObject::invokeMethod(m_worker.get(), [] {}, Qt::BlockingQueuedConnection);
+        if (m_flusher)
+            m_flusher->awaitFlushed();
         QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
     }
+}
+
+void Committer::awaitDurable()
+{
+    if (m_flusher)
+        m_flusher->awaitFlushed();
 }
 
 } // namespace dpichat::server

@@ -4,11 +4,13 @@
 
 #include <QObject>
 #include <QThread>
+#include <deque>
 #include <functional>
 #include <memory>
 
 namespace dpichat::server {
 
+class LogFlusher;
 class Metrics;
 
 /// Group commit: sends that arrive while the previous batch is being stored are stored
@@ -20,6 +22,12 @@ class Metrics;
 /// disk flush never holds up the event loop that reads, answers and pushes: while one batch
 /// is being flushed, the next one gathers. Either way one batch at a time, in order, and the
 /// callbacks run on the Committer's thread.
+///
+/// With a LogFlusher (SQLite under synchronous=FULL, startStorageThread's `flushLog`), the
+/// storage thread's store commits without flushing and the flusher's thread flushes the log
+/// while the storage thread stores the next batch; a batch's callbacks run after that flush.
+/// Readers on other connections can then see a batch before it is on disk: a reply built
+/// from the database waits for awaitDurable() first.
 class Committer : public QObject
 {
     Q_OBJECT
@@ -33,7 +41,10 @@ public:
 
     /// Opens `makeStore()`'s store on a new storage thread and stores every later batch
     /// there. Fails (and stays on the calling thread) when that store cannot open.
-    Expected<bool> startStorageThread(const StoreFactory &makeStore);
+    /// With `flushLog`, the store must commit without flushing (synchronous=NORMAL) and
+    /// have a write-ahead log (Store::writeAheadLogPath()), which a LogFlusher then flushes
+    /// after every commit; fails when it has none or it cannot be opened.
+    Expected<bool> startStorageThread(const StoreFactory &makeStore, bool flushLog = false);
     bool hasStorageThread() const { return m_worker != nullptr; }
 
     /// Queues a message; `done` runs after the transaction that stores it (or fails).
@@ -42,6 +53,12 @@ public:
     /// this returns.
     void flush();
 
+    /// Blocks until every message committed so far is on disk: call it after reading the
+    /// database and before replying with what was read. At once without a LogFlusher (a
+    /// commit is then on disk before anyone can read it).
+    void awaitDurable();
+    bool flushesLogSeparately() const { return m_flusher != nullptr; }
+
     qint64 transactions() const { return m_transactions; }
 
 private:
@@ -49,17 +66,25 @@ private:
 
     void startBatch();
     void finishBatch(const Expected<QList<AppendResult>> &stored);
+    void committed();
+    void finishFlushed(const Expected<QList<AppendResult>> &stored);
+    void runCallbacks(const QList<Callback> &callbacks,
+                      const Expected<QList<AppendResult>> &stored);
 
     Store &m_store;
     Metrics &m_metrics;
     QList<NewMessage> m_pending;
     QList<Callback> m_callbacks;
     QList<Callback> m_inFlight; ///< The callbacks of the batch being stored.
+    /// With a LogFlusher: the callbacks of each batch stored or being stored and not yet
+    /// flushed, oldest first.
+    std::deque<QList<Callback>> m_awaitingFlush;
     bool m_busy = false;        ///< A batch is being stored.
     bool m_startScheduled = false;
     qint64 m_transactions = 0;
     QThread m_thread;
     std::unique_ptr<Worker> m_worker;
+    std::unique_ptr<LogFlusher> m_flusher;
 };
 
 } // namespace dpichat::server

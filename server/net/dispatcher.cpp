@@ -147,6 +147,7 @@ void Dispatcher::onThreads(Session &s, const QJsonValue &id)
         return;
     }
     if (const auto &json = std::get<std::optional<QByteArray>>(direct)) {
+        m_committer.awaitDurable(); // what was read is on disk before anyone sees it
         s.sendText(*json);
         return;
     }
@@ -155,6 +156,7 @@ void Dispatcher::onThreads(Session &s, const QJsonValue &id)
         s.replyError(id, *e);
         return;
     }
+    m_committer.awaitDurable();
     QList<Thread> list = std::get<QList<Thread>>(std::move(threads));
     for (Thread &t : list) {
         const OwnerPresence p = presence(t.id, t.owner.id);
@@ -197,6 +199,7 @@ void Dispatcher::onHistory(Session &s, const QJsonValue &id, const HistoryReques
         s.replyError(id, *e);
         return;
     }
+    m_committer.awaitDurable();
     auto &p = std::get<MessagePage>(page);
     s.reply(id, HistoryReply{r.thread, std::move(p.messages), p.hasMore});
 }
@@ -251,6 +254,7 @@ void Dispatcher::onRead(Session &s, const QJsonValue &id, const ReadRequest &r)
         s.replyError(id, *e);
         return;
     }
+    m_committer.awaitDurable(); // the cursor may name a message still being flushed
     s.reply(id, OkReply{});
     if (const auto upTo = std::get<std::optional<qint64>>(moved))
         m_bus.publishRead(std::get<qint64>(owner), ReadPush{r.thread, s.user().id, *upTo}, &s);
@@ -263,6 +267,7 @@ void Dispatcher::onSync(Session &s, const QJsonValue &id, const SyncRequest &r)
         s.replyError(id, *e);
         return;
     }
+    m_committer.awaitDurable();
     auto &p = std::get<MessagePage>(page);
     s.reply(id, SyncReply{std::move(p.messages), p.hasMore});
 }

@@ -163,6 +163,28 @@ void SqlStore::close()
         QSqlDatabase::removeDatabase(m_connectionName);
 }
 
+QString SqlStore::writeAheadLogPath()
+{
+    if (m_isPostgres || !m_db.isOpen())
+        return {};
+    QSqlQuery q(m_db);
+    if (!q.exec(u"PRAGMA journal_mode"_s) || !q.next()
+        || q.value(0).toString().compare(u"wal"_s, Qt::CaseInsensitive) != 0)
+        return {};
+    q.finish();
+    // The file as SQLite resolved it (absolute, links followed), which is where it puts the
+    // log: the same name with "-wal" (sqlite3_filename_wal()). Empty for ":memory:".
+    if (!q.exec(u"PRAGMA database_list"_s))
+        return {};
+    while (q.next()) {
+        if (q.value(1).toString() == u"main"_s) {
+            const QString file = q.value(2).toString();
+            return file.isEmpty() ? QString() : file + u"-wal"_s;
+        }
+    }
+    return {};
+}
+
 std::optional<ProtocolError> SqlStore::configureSqlite()
 {
     const QString synchronous = m_options.synchronous.trimmed().toUpper();

@@ -69,6 +69,7 @@ public:
 
     Expected<bool> open() override;
     void close() override;
+    QString writeAheadLogPath() override;
     bool isOpen() const;
 
     Expected<StoredUser> addUser(const QString &email, const QString &name, Role role,

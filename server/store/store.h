@@ -93,6 +93,9 @@ public:
     /// Opens the database and applies pending schema migrations.
     virtual Expected<bool> open() = 0;
     virtual void close() = 0;
+    /// SQLite on a file in WAL mode: the write-ahead log's path, for a writer that flushes
+    /// it itself (LogFlusher). Empty for every other database.
+    virtual QString writeAheadLogPath() { return {}; }
 
     // Users
     virtual Expected<StoredUser> addUser(const QString &email, const QString &name, Role role,

@@ -1,0 +1,206 @@
+// The write-ahead log flushed on a thread of its own (LogFlusher), and the Committer that
+// uses it: callbacks run in commit order and only after a flush that follows their commit,
+// awaitFlushed() waits for every commit begun before it, a failed flush is reported as
+// such, and messages acknowledged through the Committer are in the database when it opens
+// again.
+
+#include "metrics/metrics.h"
+#include "net/committer.h"
+#include "store/logflusher.h"
+#include "store/sqlstore.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QLoggingCategory>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <chrono>
+#include <future>
+#include <sys/stat.h>
+
+using namespace dpichat;
+using namespace dpichat::server;
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+
+class TestLogFlusher : public QObject
+{
+    Q_OBJECT
+
+private:
+    static std::unique_ptr<LogFlusher> openFlusher(const QString &path)
+    {
+        auto opened = LogFlusher::open(path);
+        if (hasError(opened))
+            return nullptr;
+        return std::move(std::get<std::unique_ptr<LogFlusher>>(opened));
+    }
+
+private Q_SLOTS:
+    void initTestCase() { QLoggingCategory::setFilterRules(u"dpichat.server.store.info=false"_s); }
+
+    void runsCallbacksInOrderAfterAFlush()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString log = dir.filePath(u"chat.db-wal"_s);
+        QFile f(log);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray(4096, 'x'));
+        f.close();
+        auto flusher = openFlusher(log);
+        QVERIFY(flusher);
+        QCOMPARE(flusher->flushes(), std::uint64_t(0));
+        flusher->awaitFlushed(); // nothing begun: returns at once
+
+        std::mutex mutex;
+        std::vector<int> order;
+        std::vector<std::uint64_t> flushesSeen;
+        int failed = 0;
+        for (int i = 0; i < 50; ++i) {
+            flusher->beginCommit();
+            flusher->committed([&, i](bool ok) {
+                std::lock_guard lock(mutex);
+                failed += ok ? 0 : 1;
+                order.push_back(i);
+                flushesSeen.push_back(flusher->flushes());
+            });
+        }
+        flusher->awaitFlushed();
+        std::lock_guard lock(mutex);
+        QCOMPARE(failed, 0);
+        QCOMPARE(order.size(), size_t(50));
+        for (int i = 0; i < 50; ++i)
+            QCOMPARE(order[size_t(i)], i);
+        // A callback runs after its flush, before that flush is counted: never with more
+        // flushes counted than have ended, never before the first.
+        const std::uint64_t total = flusher->flushes();
+        QVERIFY(total >= 1 && total <= 50);
+        QVERIFY(flushesSeen.back() < total);
+    }
+
+    void awaitFlushedWaitsForACommitInProgress()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString log = dir.filePath(u"chat.db-wal"_s);
+        QFile f(log);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.close();
+        auto flusher = openFlusher(log);
+        QVERIFY(flusher);
+
+        // Begun and not yet handed over: a reader that may already see it must wait.
+        flusher->beginCommit();
+        auto waiting = std::async(std::launch::async, [&] { flusher->awaitFlushed(); });
+        QCOMPARE(waiting.wait_for(100ms), std::future_status::timeout);
+        QCOMPARE(flusher->flushes(), std::uint64_t(0));
+
+        std::atomic<bool> flushed{false};
+        flusher->committed([&](bool ok) { flushed = ok; });
+        QCOMPARE(waiting.wait_for(30s), std::future_status::ready);
+        QVERIFY(flushed);
+        QCOMPARE(flusher->flushes(), std::uint64_t(1));
+    }
+
+    void reportsAFailedFlush()
+    {
+        // A FIFO opens read-write but cannot be flushed (EINVAL): the callback hears it.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString fifo = dir.filePath(u"fifo"_s);
+        QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+        auto flusher = openFlusher(fifo);
+        QVERIFY(flusher);
+        QTest::ignoreMessage(QtCriticalMsg, QRegularExpression(u"flushing the write-ahead log failed"_s));
+        std::atomic<int> result{-1};
+        flusher->beginCommit();
+        flusher->committed([&](bool ok) { result = ok ? 1 : 0; });
+        flusher->awaitFlushed();
+        QCOMPARE(result.load(), 0);
+    }
+
+    void refusesAMissingLog()
+    {
+        QTest::ignoreMessage(QtCriticalMsg, QRegularExpression(u"cannot open the write-ahead log"_s));
+        const auto opened = LogFlusher::open(u"/nonexistent-dir/chat.db-wal"_s);
+        QVERIFY(hasError(opened));
+        QVERIFY(std::get<ProtocolError>(opened).message.contains(u"/nonexistent-dir/chat.db-wal"_s));
+    }
+
+    void committerStoresAndAcknowledgesInOrder()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        SqlStoreOptions options;
+        options.database = dir.filePath(u"chat.db"_s);
+        SqlStore store(options);
+        QVERIFY(!hasError(store.open()));
+        QCOMPARE(store.writeAheadLogPath(), QFileInfo(options.database).canonicalFilePath() + u"-wal"_s);
+        const auto added = store.addUser(u"c@example.com"_s, u"c"_s, Role::Customer, "hash"_ba);
+        QVERIFY(!hasError(added));
+        const StoredUser user = std::get<StoredUser>(added);
+
+        Metrics metrics;
+        Committer committer(store, metrics);
+        const auto started = committer.startStorageThread([options] {
+            SqlStoreOptions writer = options;
+            writer.synchronous = u"NORMAL"_s;
+            return std::make_unique<SqlStore>(writer);
+        }, true);
+        QVERIFY(!hasError(started));
+        QVERIFY(committer.flushesLogSeparately());
+
+        // Several batches in flight at once: some stored while others are flushed.
+        constexpr int kMessages = 600;
+        std::vector<qint64> ids;
+        int failures = 0;
+        for (int i = 0; i < kMessages; ++i) {
+            committer.submit(NewMessage{user.threadId, user.user.id, u"m-%1"_s.arg(i), u"text %1"_s.arg(i)},
+                             [&](const Expected<AppendResult> &r) {
+                                 if (hasError(r))
+                                     ++failures;
+                                 else
+                                     ids.push_back(std::get<AppendResult>(r).message.id);
+                             });
+            if (i % 50 == 0)
+                QCoreApplication::processEvents();
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(int(ids.size()) + failures, kMessages, 30000);
+        QCOMPARE(failures, 0);
+        QVERIFY(committer.transactions() >= 2);
+        for (size_t i = 1; i < ids.size(); ++i)
+            QVERIFY2(ids[i] > ids[i - 1], "callbacks out of commit order");
+        committer.awaitDurable();
+        committer.flush();
+
+        // Another connection sees every acknowledged message.
+        SqlStore reader(options);
+        QVERIFY(!hasError(reader.open()));
+        const auto count = reader.messageCount();
+        QVERIFY(!hasError(count));
+        QCOMPARE(std::get<qint64>(count), qint64(kMessages));
+    }
+
+    void committerRefusesADatabaseWithoutALog()
+    {
+        SqlStoreOptions options;
+        options.database = u":memory:"_s;
+        SqlStore store(options);
+        QVERIFY(!hasError(store.open()));
+        QVERIFY(store.writeAheadLogPath().isEmpty());
+        Metrics metrics;
+        Committer committer(store, metrics);
+        const auto started = committer.startStorageThread([options] {
+            return std::make_unique<SqlStore>(options);
+        }, true);
+        QVERIFY(hasError(started));
+        QVERIFY(!committer.flushesLogSeparately());
+        QVERIFY(!committer.hasStorageThread());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLogFlusher)
+#include "tst_logflusher.moc"

@@ -38,6 +38,16 @@ private:
         return std::move(std::get<std::unique_ptr<LogFlusher>>(opened));
     }
 
+    // A file of 4 KiB standing in for the log, and a flusher over it; null on failure.
+    static std::unique_ptr<LogFlusher> flusherOverNewFile(const QString &path)
+    {
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly) || f.write(QByteArray(4096, 'x')) != 4096)
+            return nullptr;
+        f.close();
+        return openFlusher(path);
+    }
+
 private Q_SLOTS:
     void initTestCase() { QLoggingCategory::setFilterRules(u"dpichat.server.store.info=false"_s); }
 
@@ -45,12 +55,7 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        const QString log = dir.filePath(u"chat.db-wal"_s);
-        QFile f(log);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(QByteArray(4096, 'x'));
-        f.close();
-        auto flusher = openFlusher(log);
+        auto flusher = flusherOverNewFile(dir.filePath(u"chat.db-wal"_s));
         QVERIFY(flusher);
         QCOMPARE(flusher->flushes(), std::uint64_t(0));
         flusher->awaitFlushed(); // nothing begun: returns at once
@@ -85,11 +90,7 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        const QString log = dir.filePath(u"chat.db-wal"_s);
-        QFile f(log);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.close();
-        auto flusher = openFlusher(log);
+        auto flusher = flusherOverNewFile(dir.filePath(u"chat.db-wal"_s));
         QVERIFY(flusher);
 
         // Begun and not yet handed over: a reader that may already see it must wait.

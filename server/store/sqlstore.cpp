@@ -1,6 +1,7 @@
 #include "sqlstore.h"
 
 #include "logging.h"
+#include "logwritevfs.h"
 #include "migrations.h"
 #include "sqlstore_p.h"
 #include "sqlutil.h"
@@ -111,6 +112,9 @@ Expected<bool> SqlStore::open()
     if (isOpen())
         return true;
     m_isPostgres = m_options.driver == u"QPSQL";
+    // Before the first SQLite connection opens: each commit's log writes in one system call.
+    if (m_options.driver == u"QSQLITE"_s && !installLogWriteVfs())
+        qCWarning(lcStore) << "SQLite writes its log frame by frame (its VFS could not be wrapped)";
     m_db = QSqlDatabase::addDatabase(m_options.driver, m_connectionName);
     if (!m_db.isValid()) {
         qCCritical(lcStore) << "no Qt SQL driver" << m_options.driver;

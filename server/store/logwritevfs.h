@@ -1,0 +1,29 @@
+#pragma once
+
+namespace dpichat::server {
+
+/// Makes SQLite write each transaction's frames to the write-ahead log in one system call.
+///
+/// SQLite writes a frame of the log as two `pwrite`s (its 24-byte header, then the page), so
+/// a commit of 18 pages is 36 system calls, and on this kind of virtual machine a system call
+/// costs a few microseconds of the one core the server shares with its event loop. This
+/// installs, as the process's default, a VFS that wraps the one SQLite would use and, for
+/// write-ahead log files only, holds consecutive writes in a buffer until the page of the
+/// transaction's last frame (the one whose header carries the database's size, SQLite's
+/// commit mark) and then writes them with one call. Its error, if any, is that write's error,
+/// so a commit that could not be written fails as before.
+///
+/// Any other use of the log file (a read, a flush, its size, a truncation, closing it) and a
+/// write elsewhere in it first writes what is held, so every operation sees the file as
+/// SQLite wrote it. Other connections learn of a commit from the shared index that SQLite
+/// updates after the commit's writes return, by which time they are in the file. Nothing is
+/// flushed to disk earlier or later than before: SQLite, or LogFlusher, flushes after the
+/// commit's writes, as without this layer. Databases, journals and the shared index go
+/// straight through.
+///
+/// Installs once per process; later calls return the first call's result. Returns false
+/// when SQLite has no default VFS or refuses the registration (connections then use SQLite's
+/// own VFS unchanged). Connections already open keep the VFS they were opened with.
+bool installLogWriteVfs();
+
+} // namespace dpichat::server

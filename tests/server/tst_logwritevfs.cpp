@@ -1,0 +1,261 @@
+// The VFS that writes each commit's log frames in one system call (installLogWriteVfs): a
+// commit of many pages costs a handful of write calls, other connections see every commit,
+// a transaction larger than the page cache (frames written before the commit, some written
+// again in place) commits whole, a commit whose writes fail fails and leaves nothing behind,
+// and the database opens again with every committed row.
+
+#include "store/logwritevfs.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+#include <sqlite3.h>
+#include <sys/resource.h>
+
+using namespace dpichat::server;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+struct Closer
+{
+    void operator()(sqlite3 *db) const { sqlite3_close_v2(db); }
+};
+using Db = std::unique_ptr<sqlite3, Closer>;
+
+Db openDb(const QString &path)
+{
+    sqlite3 *db = nullptr;
+    const int rc = sqlite3_open_v2(QFile::encodeName(path).constData(), &db,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    Db owned(db);
+    if (rc != SQLITE_OK)
+        return nullptr;
+    sqlite3_busy_timeout(db, 5000);
+    return owned;
+}
+
+int exec(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+}
+
+qint64 queryInt(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK)
+        return -1;
+    const qint64 value = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_finalize(s);
+    return value;
+}
+
+QString queryText(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK)
+        return {};
+    QString value;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        value = QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(s, 0)));
+    sqlite3_finalize(s);
+    return value;
+}
+
+// Write system calls made by this process so far (the kernel's count, /proc/self/io).
+qint64 writeCalls()
+{
+    QFile io(u"/proc/self/io"_s);
+    if (!io.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : io.readAll().split('\n')) {
+        if (line.startsWith("syscw:"))
+            return line.mid(6).trimmed().toLongLong();
+    }
+    return -1;
+}
+
+// A database in WAL mode with a table of blobs, as the server's store opens it (NORMAL;
+// checkpoints only when asked, so that the log keeps every frame).
+Db openChatDb(const QString &path)
+{
+    Db db = openDb(path);
+    if (!db || exec(db.get(), "PRAGMA journal_mode = WAL") != SQLITE_OK
+        || exec(db.get(), "PRAGMA synchronous = NORMAL") != SQLITE_OK
+        || exec(db.get(), "PRAGMA wal_autocheckpoint = 0") != SQLITE_OK
+        || exec(db.get(), "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, body BLOB)")
+                != SQLITE_OK)
+        return nullptr;
+    return db;
+}
+
+// Inserts `rows` rows of `bytes` random bytes each in one transaction.
+int insertRows(sqlite3 *db, int rows, int bytes)
+{
+    const QByteArray sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                           " WHERE i < " + QByteArray::number(rows) + ") INSERT INTO t (body)"
+                           " SELECT randomblob(" + QByteArray::number(bytes) + ") FROM n";
+    return exec(db, sql.constData());
+}
+
+} // namespace
+
+class TestLogWriteVfs : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(installLogWriteVfs());
+        QVERIFY(installLogWriteVfs()); // Once per process; the second call changes nothing.
+        QCOMPARE(QByteArray(sqlite3_vfs_find(nullptr)->zName), QByteArray("dpichat-logwrite"));
+    }
+
+    void writesACommitInAFewCalls()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(u"chat.db"_s);
+        Db db = openChatDb(path);
+        QVERIFY(db);
+        QCOMPARE(insertRows(db.get(), 1, 10), SQLITE_OK); // The log's header is written.
+
+        // 64 rows of 3,000 bytes: 64 pages or more, each its own frame (two writes each
+        // without this VFS); 200 KiB, so in two calls of at most 124 KiB.
+        const qint64 logBefore = QFileInfo(path + u"-wal"_s).size();
+        const qint64 callsBefore = writeCalls();
+        QVERIFY(callsBefore >= 0);
+        QCOMPARE(insertRows(db.get(), 64, 3000), SQLITE_OK);
+        const qint64 calls = writeCalls() - callsBefore;
+        const qint64 frames = (QFileInfo(path + u"-wal"_s).size() - logBefore) / (4096 + 24);
+        QVERIFY2(frames >= 64, qPrintable(u"frames: %1"_s.arg(frames)));
+        QVERIFY2(calls <= 4, qPrintable(u"%1 write calls for %2 frames"_s.arg(calls).arg(frames)));
+        QCOMPARE(queryInt(db.get(), "SELECT count(*) FROM t"), qint64(65));
+    }
+
+    void anotherConnectionSeesEveryCommit()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(u"chat.db"_s);
+        Db writer = openChatDb(path);
+        Db reader = openChatDb(path);
+        QVERIFY(writer && reader);
+        for (int i = 1; i <= 300; ++i) {
+            QCOMPARE(insertRows(writer.get(), i % 7 + 1, 100 + 37 * i), SQLITE_OK);
+            QCOMPARE(queryInt(reader.get(), "SELECT count(*) FROM t"),
+                     queryInt(writer.get(), "SELECT count(*) FROM t"));
+            if (i % 50 == 0) // Copied into the database now and then; the log starts over.
+                QCOMPARE(exec(reader.get(), "PRAGMA wal_checkpoint(PASSIVE)"), SQLITE_OK);
+        }
+        QCOMPARE(queryText(reader.get(), "PRAGMA integrity_check"), u"ok"_s);
+    }
+
+    void aTransactionLargerThanTheCacheCommitsWhole_data()
+    {
+        QTest::addColumn<int>("rows");
+        QTest::newRow("all held until the commit (about 100 KiB)") << 60;
+        QTest::newRow("written in several calls (about 1 MiB)") << 600;
+    }
+
+    void aTransactionLargerThanTheCacheCommitsWhole()
+    {
+        QFETCH(int, rows);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(u"chat.db"_s);
+        Db writer = openChatDb(path);
+        Db reader = openChatDb(path);
+        QVERIFY(writer && reader);
+        // A cache of 4 pages: SQLite writes frames before the commit, reads pages back from
+        // them, and writes the frame of a page changed again over the one it wrote (a write
+        // back in the file).
+        QCOMPARE(exec(writer.get(), "PRAGMA cache_size = 4"), SQLITE_OK);
+        QCOMPARE(exec(writer.get(), "BEGIN"), SQLITE_OK);
+        QCOMPARE(insertRows(writer.get(), rows, 1500), SQLITE_OK);
+        QCOMPARE(exec(writer.get(), "UPDATE t SET body = zeroblob(1400) WHERE id % 3 = 0"),
+                 SQLITE_OK);
+        QCOMPARE(insertRows(writer.get(), rows / 3, 1500), SQLITE_OK);
+        const qint64 bytes = rows / 3 * 1400 + (rows - rows / 3) * 1500 + rows / 3 * 1500;
+        QCOMPARE(queryInt(writer.get(), "SELECT sum(length(body)) FROM t"), bytes);
+        QCOMPARE(queryInt(reader.get(), "SELECT count(*) FROM t"), qint64(0));
+        QCOMPARE(exec(writer.get(), "COMMIT"), SQLITE_OK);
+
+        QCOMPARE(queryInt(reader.get(), "SELECT count(*) FROM t"), qint64(rows + rows / 3));
+        QCOMPARE(queryInt(reader.get(), "SELECT sum(length(body)) FROM t"), bytes);
+        QCOMPARE(queryInt(reader.get(), "SELECT count(*) FROM t WHERE body = zeroblob(1400)"),
+                 qint64(rows / 3));
+        QCOMPARE(queryText(reader.get(), "PRAGMA integrity_check"), u"ok"_s);
+    }
+
+    void aCommitThatCannotBeWrittenFails_data()
+    {
+        QTest::addColumn<int>("rows");
+        QTest::newRow("held until the commit (about 40 KiB)") << 10;
+        QTest::newRow("written in several calls (about 400 KiB)") << 100;
+    }
+
+    void aCommitThatCannotBeWrittenFails()
+    {
+        QFETCH(int, rows);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(u"chat.db"_s);
+        Db writer = openChatDb(path);
+        Db reader = openChatDb(path);
+        QVERIFY(writer && reader);
+        QCOMPARE(insertRows(writer.get(), 10, 500), SQLITE_OK);
+        const qint64 logSize = QFileInfo(path + u"-wal"_s).size();
+        QVERIFY(logSize > 0);
+
+        // No file of this process may grow past the log's size plus 8 KiB: the next
+        // commit's writes fail (EFBIG, with SIGXFSZ ignored).
+        rlimit saved{};
+        QCOMPARE(getrlimit(RLIMIT_FSIZE, &saved), 0);
+        const auto previousHandler = std::signal(SIGXFSZ, SIG_IGN);
+        rlimit limited = saved;
+        limited.rlim_cur = rlim_t(logSize + 8192);
+        QCOMPARE(setrlimit(RLIMIT_FSIZE, &limited), 0);
+        const int rc = insertRows(writer.get(), rows, 4000);
+        setrlimit(RLIMIT_FSIZE, &saved);
+        std::signal(SIGXFSZ, previousHandler);
+
+        QVERIFY2(rc != SQLITE_OK, "a commit whose log could not be written succeeded");
+        QCOMPARE(queryInt(reader.get(), "SELECT count(*) FROM t"), qint64(10));
+        QCOMPARE(queryInt(writer.get(), "SELECT count(*) FROM t"), qint64(10));
+
+        // The same connection commits again once the file may grow.
+        QCOMPARE(insertRows(writer.get(), rows, 4000), SQLITE_OK);
+        QCOMPARE(queryInt(reader.get(), "SELECT count(*) FROM t"), qint64(10 + rows));
+        QCOMPARE(queryText(reader.get(), "PRAGMA integrity_check"), u"ok"_s);
+    }
+
+    void opensAgainWithEveryCommittedRow()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(u"chat.db"_s);
+        {
+            Db db = openChatDb(path);
+            QVERIFY(db);
+            for (int i = 0; i < 100; ++i)
+                QCOMPARE(insertRows(db.get(), 3, 700), SQLITE_OK);
+            // Closed without a checkpoint copying the log (the last connection's close
+            // would): the rows must come back from the log when the database opens again.
+            QCOMPARE(sqlite3_db_config(db.get(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr),
+                     SQLITE_OK);
+        }
+        QVERIFY(QFileInfo(path + u"-wal"_s).size() > 100 * 3 * 700);
+        Db db = openChatDb(path);
+        QVERIFY(db);
+        QCOMPARE(queryInt(db.get(), "SELECT count(*) FROM t"), qint64(300));
+        QCOMPARE(queryText(db.get(), "PRAGMA integrity_check"), u"ok"_s);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLogWriteVfs)
+#include "tst_logwritevfs.moc"

@@ -35,8 +35,9 @@ public:
     WalCheckpointer(const WalCheckpointer &) = delete;
     WalCheckpointer &operator=(const WalCheckpointer &) = delete;
 
-    /// Starts the thread. It checkpoints every `interval` while the log changes, and less
-    /// often (up to once a second) while it does not.
+    /// Starts the thread. It checkpoints every `interval` while the log changes, every five
+    /// intervals while it grows by more than 15,000 frames (60 MB) a second, and less often
+    /// (up to once a second) while it does not change.
     void start();
     /// Runs a last checkpoint, closes the connection and joins the thread.
     void stop();

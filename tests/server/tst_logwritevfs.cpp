@@ -101,6 +101,17 @@ int insertRows(sqlite3 *db, int rows, int bytes)
     return exec(db, sql.constData());
 }
 
+// A database in a temporary folder with a connection that writes and one that reads.
+struct TwoConnections
+{
+    QTemporaryDir dir;
+    QString path = dir.filePath(u"chat.db"_s);
+    Db writer = openChatDb(path);
+    Db reader = openChatDb(path);
+
+    bool isValid() const { return dir.isValid() && writer && reader; }
+};
+
 } // namespace
 
 class TestLogWriteVfs : public QObject
@@ -139,20 +150,18 @@ private Q_SLOTS:
 
     void anotherConnectionSeesEveryCommit()
     {
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        const QString path = dir.filePath(u"chat.db"_s);
-        Db writer = openChatDb(path);
-        Db reader = openChatDb(path);
-        QVERIFY(writer && reader);
+        TwoConnections db;
+        QVERIFY(db.isValid());
+        sqlite3 *writer = db.writer.get();
+        sqlite3 *reader = db.reader.get();
         for (int i = 1; i <= 300; ++i) {
-            QCOMPARE(insertRows(writer.get(), i % 7 + 1, 100 + 37 * i), SQLITE_OK);
-            QCOMPARE(queryInt(reader.get(), "SELECT count(*) FROM t"),
-                     queryInt(writer.get(), "SELECT count(*) FROM t"));
+            QCOMPARE(insertRows(writer, i % 7 + 1, 100 + 37 * i), SQLITE_OK);
+            QCOMPARE(queryInt(reader, "SELECT count(*) FROM t"),
+                     queryInt(writer, "SELECT count(*) FROM t"));
             if (i % 50 == 0) // Copied into the database now and then; the log starts over.
-                QCOMPARE(exec(reader.get(), "PRAGMA wal_checkpoint(PASSIVE)"), SQLITE_OK);
+                QCOMPARE(exec(reader, "PRAGMA wal_checkpoint(PASSIVE)"), SQLITE_OK);
         }
-        QCOMPARE(queryText(reader.get(), "PRAGMA integrity_check"), u"ok"_s);
+        QCOMPARE(queryText(reader, "PRAGMA integrity_check"), u"ok"_s);
     }
 
     void aTransactionLargerThanTheCacheCommitsWhole_data()
@@ -165,31 +174,29 @@ private Q_SLOTS:
     void aTransactionLargerThanTheCacheCommitsWhole()
     {
         QFETCH(int, rows);
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        const QString path = dir.filePath(u"chat.db"_s);
-        Db writer = openChatDb(path);
-        Db reader = openChatDb(path);
-        QVERIFY(writer && reader);
+        TwoConnections db;
+        QVERIFY(db.isValid());
+        sqlite3 *writer = db.writer.get();
+        sqlite3 *reader = db.reader.get();
         // A cache of 4 pages: SQLite writes frames before the commit, reads pages back from
         // them, and writes the frame of a page changed again over the one it wrote (a write
         // back in the file).
-        QCOMPARE(exec(writer.get(), "PRAGMA cache_size = 4"), SQLITE_OK);
-        QCOMPARE(exec(writer.get(), "BEGIN"), SQLITE_OK);
-        QCOMPARE(insertRows(writer.get(), rows, 1500), SQLITE_OK);
-        QCOMPARE(exec(writer.get(), "UPDATE t SET body = zeroblob(1400) WHERE id % 3 = 0"),
+        QCOMPARE(exec(writer, "PRAGMA cache_size = 4"), SQLITE_OK);
+        QCOMPARE(exec(writer, "BEGIN"), SQLITE_OK);
+        QCOMPARE(insertRows(writer, rows, 1500), SQLITE_OK);
+        QCOMPARE(exec(writer, "UPDATE t SET body = zeroblob(1400) WHERE id % 3 = 0"),
                  SQLITE_OK);
-        QCOMPARE(insertRows(writer.get(), rows / 3, 1500), SQLITE_OK);
+        QCOMPARE(insertRows(writer, rows / 3, 1500), SQLITE_OK);
         const qint64 bytes = rows / 3 * 1400 + (rows - rows / 3) * 1500 + rows / 3 * 1500;
-        QCOMPARE(queryInt(writer.get(), "SELECT sum(length(body)) FROM t"), bytes);
-        QCOMPARE(queryInt(reader.get(), "SELECT count(*) FROM t"), qint64(0));
-        QCOMPARE(exec(writer.get(), "COMMIT"), SQLITE_OK);
+        QCOMPARE(queryInt(writer, "SELECT sum(length(body)) FROM t"), bytes);
+        QCOMPARE(queryInt(reader, "SELECT count(*) FROM t"), qint64(0));
+        QCOMPARE(exec(writer, "COMMIT"), SQLITE_OK);
 
-        QCOMPARE(queryInt(reader.get(), "SELECT count(*) FROM t"), qint64(rows + rows / 3));
-        QCOMPARE(queryInt(reader.get(), "SELECT sum(length(body)) FROM t"), bytes);
-        QCOMPARE(queryInt(reader.get(), "SELECT count(*) FROM t WHERE body = zeroblob(1400)"),
+        QCOMPARE(queryInt(reader, "SELECT count(*) FROM t"), qint64(rows + rows / 3));
+        QCOMPARE(queryInt(reader, "SELECT sum(length(body)) FROM t"), bytes);
+        QCOMPARE(queryInt(reader, "SELECT count(*) FROM t WHERE body = zeroblob(1400)"),
                  qint64(rows / 3));
-        QCOMPARE(queryText(reader.get(), "PRAGMA integrity_check"), u"ok"_s);
+        QCOMPARE(queryText(reader, "PRAGMA integrity_check"), u"ok"_s);
     }
 
     void aCommitThatCannotBeWrittenFails_data()
@@ -202,14 +209,12 @@ private Q_SLOTS:
     void aCommitThatCannotBeWrittenFails()
     {
         QFETCH(int, rows);
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        const QString path = dir.filePath(u"chat.db"_s);
-        Db writer = openChatDb(path);
-        Db reader = openChatDb(path);
-        QVERIFY(writer && reader);
-        QCOMPARE(insertRows(writer.get(), 10, 500), SQLITE_OK);
-        const qint64 logSize = QFileInfo(path + u"-wal"_s).size();
+        TwoConnections db;
+        QVERIFY(db.isValid());
+        sqlite3 *writer = db.writer.get();
+        sqlite3 *reader = db.reader.get();
+        QCOMPARE(insertRows(writer, 10, 500), SQLITE_OK);
+        const qint64 logSize = QFileInfo(db.path + u"-wal"_s).size();
         QVERIFY(logSize > 0);
 
         // No file of this process may grow past the log's size plus 8 KiB: the next
@@ -220,18 +225,18 @@ private Q_SLOTS:
         rlimit limited = saved;
         limited.rlim_cur = rlim_t(logSize + 8192);
         QCOMPARE(setrlimit(RLIMIT_FSIZE, &limited), 0);
-        const int rc = insertRows(writer.get(), rows, 4000);
+        const int rc = insertRows(writer, rows, 4000);
         setrlimit(RLIMIT_FSIZE, &saved);
         std::signal(SIGXFSZ, previousHandler);
 
         QVERIFY2(rc != SQLITE_OK, "a commit whose log could not be written succeeded");
-        QCOMPARE(queryInt(reader.get(), "SELECT count(*) FROM t"), qint64(10));
-        QCOMPARE(queryInt(writer.get(), "SELECT count(*) FROM t"), qint64(10));
+        QCOMPARE(queryInt(reader, "SELECT count(*) FROM t"), qint64(10));
+        QCOMPARE(queryInt(writer, "SELECT count(*) FROM t"), qint64(10));
 
         // The same connection commits again once the file may grow.
-        QCOMPARE(insertRows(writer.get(), rows, 4000), SQLITE_OK);
-        QCOMPARE(queryInt(reader.get(), "SELECT count(*) FROM t"), qint64(10 + rows));
-        QCOMPARE(queryText(reader.get(), "PRAGMA integrity_check"), u"ok"_s);
+        QCOMPARE(insertRows(writer, rows, 4000), SQLITE_OK);
+        QCOMPARE(queryInt(reader, "SELECT count(*) FROM t"), qint64(10 + rows));
+        QCOMPARE(queryText(reader, "PRAGMA integrity_check"), u"ok"_s);
     }
 
     void opensAgainWithEveryCommittedRow()

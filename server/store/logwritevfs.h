@@ -21,6 +21,11 @@ namespace dpichat::server {
 /// commit's writes, as without this layer. Databases, journals and the shared index go
 /// straight through.
 ///
+/// It relies on SQLite writing a frame's header and its page in two calls, as SQLite has since
+/// write-ahead logs came (3.7.0) and as the version this server runs with does: a commit
+/// frame's header is then a write of exactly 24 bytes. Were that to change, commits would be
+/// held past their end, and tst_logwritevfs (another connection reading every commit) fails.
+///
 /// Installs once per process; later calls return the first call's result. Returns false
 /// when SQLite has no default VFS or refuses the registration (connections then use SQLite's
 /// own VFS unchanged). Connections already open keep the VFS they were opened with.

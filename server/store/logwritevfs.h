@@ -21,9 +21,9 @@ namespace dpichat::server {
 /// commit's writes, as without this layer. Databases, journals and the shared index go
 /// straight through.
 ///
-/// It relies on SQLite writing a frame's header and its page in two calls, as SQLite has since
-/// write-ahead logs came (3.7.0) and as the version this server runs with does: a commit
-/// frame's header is then a write of exactly 24 bytes. Were that to change, commits would be
+/// It relies on SQLite writing a frame's header and its page in two calls, as the version this
+/// server runs with does (Debian 12's 3.40): a commit frame's header is then a write of
+/// exactly 24 bytes. Were that to change, commits would be
 /// held past their end, and tst_logwritevfs (another connection reading every commit) fails.
 ///
 /// Installs once per process; later calls return the first call's result. Returns false

@@ -2,7 +2,6 @@
 
 #include <sqlite3.h>
 
-#include <cstring>
 #include <mutex>
 #include <new>
 #include <vector>
@@ -56,6 +55,17 @@ int writeHeld(LogFile *file)
     return rc;
 }
 
+// Writes what is held, then makes `call` on the wrapped file: for every use of the log that
+// must see it as SQLite wrote it.
+template <typename Call>
+int afterHeld(sqlite3_file *f, Call call)
+{
+    auto *file = reinterpret_cast<LogFile *>(f);
+    if (const int rc = writeHeld(file); rc != SQLITE_OK)
+        return rc;
+    return call(file->wrapped);
+}
+
 int logClose(sqlite3_file *f)
 {
     auto *file = reinterpret_cast<LogFile *>(f);
@@ -68,10 +78,9 @@ int logClose(sqlite3_file *f)
 
 int logRead(sqlite3_file *f, void *buffer, int amount, sqlite3_int64 offset)
 {
-    auto *file = reinterpret_cast<LogFile *>(f);
-    if (const int rc = writeHeld(file); rc != SQLITE_OK)
-        return rc;
-    return file->wrapped->pMethods->xRead(file->wrapped, buffer, amount, offset);
+    return afterHeld(f, [&](sqlite3_file *w) {
+        return w->pMethods->xRead(w, buffer, amount, offset);
+    });
 }
 
 int logWrite(sqlite3_file *f, const void *data, int amount, sqlite3_int64 offset)
@@ -103,26 +112,17 @@ int logWrite(sqlite3_file *f, const void *data, int amount, sqlite3_int64 offset
 
 int logTruncate(sqlite3_file *f, sqlite3_int64 size)
 {
-    auto *file = reinterpret_cast<LogFile *>(f);
-    if (const int rc = writeHeld(file); rc != SQLITE_OK)
-        return rc;
-    return file->wrapped->pMethods->xTruncate(file->wrapped, size);
+    return afterHeld(f, [&](sqlite3_file *w) { return w->pMethods->xTruncate(w, size); });
 }
 
 int logSync(sqlite3_file *f, int flags)
 {
-    auto *file = reinterpret_cast<LogFile *>(f);
-    if (const int rc = writeHeld(file); rc != SQLITE_OK)
-        return rc;
-    return file->wrapped->pMethods->xSync(file->wrapped, flags);
+    return afterHeld(f, [&](sqlite3_file *w) { return w->pMethods->xSync(w, flags); });
 }
 
 int logFileSize(sqlite3_file *f, sqlite3_int64 *size)
 {
-    auto *file = reinterpret_cast<LogFile *>(f);
-    if (const int rc = writeHeld(file); rc != SQLITE_OK)
-        return rc;
-    return file->wrapped->pMethods->xFileSize(file->wrapped, size);
+    return afterHeld(f, [&](sqlite3_file *w) { return w->pMethods->xFileSize(w, size); });
 }
 
 int logLock(sqlite3_file *f, int level)
@@ -142,10 +142,7 @@ int logCheckReservedLock(sqlite3_file *f, int *out)
 
 int logFileControl(sqlite3_file *f, int op, void *arg)
 {
-    auto *file = reinterpret_cast<LogFile *>(f);
-    if (const int rc = writeHeld(file); rc != SQLITE_OK)
-        return rc;
-    return file->wrapped->pMethods->xFileControl(file->wrapped, op, arg);
+    return afterHeld(f, [&](sqlite3_file *w) { return w->pMethods->xFileControl(w, op, arg); });
 }
 
 int logSectorSize(sqlite3_file *f)
@@ -192,15 +189,13 @@ int logShmUnmap(sqlite3_file *f, int deleteFlag)
 
 int logFetch(sqlite3_file *f, sqlite3_int64 offset, int amount, void **out)
 {
-    auto *file = reinterpret_cast<LogFile *>(f);
-    const sqlite3_io_methods *methods = file->wrapped->pMethods;
-    if (methods->iVersion < 3) {
+    if (wrapped(f)->pMethods->iVersion < 3) {
         *out = nullptr; // No mapping: SQLite reads instead.
         return SQLITE_OK;
     }
-    if (const int rc = writeHeld(file); rc != SQLITE_OK)
-        return rc;
-    return methods->xFetch(file->wrapped, offset, amount, out);
+    return afterHeld(f, [&](sqlite3_file *w) {
+        return w->pMethods->xFetch(w, offset, amount, out);
+    });
 }
 
 int logUnfetch(sqlite3_file *f, sqlite3_int64 offset, void *page)

@@ -86,7 +86,8 @@ private:
         // second, so that an idle server is not woken 50 times a second. While it grows
         // fast, wait five times as long: each checkpoint copies a page once however often it
         // changed since the last one, and at full speed the same index leaves and counter
-        // rows change in every commit (a third as many pages copied, docs/performance.md).
+        // rows change in every commit (less than half as many pages copied at full speed,
+        // docs/performance.md).
         const auto next = frames == m_lastFrames
                 ? std::min(std::chrono::milliseconds(m_timer.interval()) * 2, kIdleInterval)
                 : busy ? m_interval * 5 : m_interval;
@@ -98,7 +99,7 @@ private:
 
     static constexpr std::chrono::milliseconds kIdleInterval{1000};
     // 60 MB of log a second: twice what the light load writes (2,000 messages a second,
-    // about 7,200 frames), a quarter to a half of full speed.
+    // about 7,200 frames), about half of what full speed writes (25,000 or more).
     static constexpr double kBusyFramesPerSecond = 15000;
     std::chrono::milliseconds m_interval;
     int m_lastFrames = -1;

@@ -4,11 +4,13 @@
 // Invariants: nothing crashes or trips ASan/UBSan; a refused frame answers with a valid id
 // or none; validated text is non-empty, trimmed and within the limit; whatever decodes
 // encodes to a frame that decodes to the same thing (so a reply never echoes something the
-// client could not have sent).
+// client could not have sent); a send the fast path (scanSendRequest) accepts decodes to the
+// same frame through QJsonDocument.
 
 #include "fuzzcheck.h"
 #include "protocol/codec.h"
 #include "protocol/limits.h"
+#include "protocol/sendscanner.h"
 #include "protocol/types.h"
 
 #include <cstdint>
@@ -18,6 +20,20 @@ using namespace dpichat;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const QByteArrayView bytes(reinterpret_cast<const char *>(data), qsizetype(size));
+    if (const auto fast = scanSendRequest(bytes)) {
+        const auto general = decodeRequestInGeneral(bytes);
+        const auto *frame = std::get_if<RequestFrame>(&general);
+        FUZZ_CHECK(frame, "the send fast path accepted a frame the general decoder refuses");
+        const auto *send = std::get_if<SendRequest>(&frame->request);
+        const auto &fastSend = std::get<SendRequest>(fast->request);
+        FUZZ_CHECK(send, "the send fast path accepted another request");
+        FUZZ_CHECK(frame->id == fast->id && frame->id.type() == fast->id.type(),
+                   "the send fast path read another id");
+        FUZZ_CHECK(send->thread == fastSend.thread, "the send fast path read another thread");
+        FUZZ_CHECK(send->clientId == fastSend.clientId,
+                   "the send fast path read another clientId");
+        FUZZ_CHECK(send->text == fastSend.text, "the send fast path read another text");
+    }
     auto decoded = decodeRequest(bytes);
     if (const auto *failure = std::get_if<RequestFailure>(&decoded)) {
         FUZZ_CHECK(failure->id.isUndefined() || isValidRequestId(failure->id),

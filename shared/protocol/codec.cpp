@@ -2,6 +2,7 @@
 
 #include "jsonreader.h"
 #include "limits.h"
+#include "sendscanner.h"
 
 #include <QJsonDocument>
 #include <QJsonParseError>
@@ -96,6 +97,13 @@ std::variant<RequestFrame, RequestFailure> decodeRequest(const QJsonObject &obje
 }
 
 std::variant<RequestFrame, RequestFailure> decodeRequest(QByteArrayView utf8)
+{
+    if (auto send = scanSendRequest(utf8))
+        return std::move(*send);
+    return decodeRequestInGeneral(utf8);
+}
+
+std::variant<RequestFrame, RequestFailure> decodeRequestInGeneral(QByteArrayView utf8)
 {
     auto object = parseObject(utf8);
     if (auto *e = std::get_if<ProtocolError>(&object))

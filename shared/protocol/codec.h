@@ -42,6 +42,9 @@ struct ServerFrameEnvelope
 };
 
 std::variant<RequestFrame, RequestFailure> decodeRequest(QByteArrayView utf8);
+/// decodeRequest() without its fast path for `send` (scanSendRequest()): through
+/// QJsonDocument, whatever the frame.
+std::variant<RequestFrame, RequestFailure> decodeRequestInGeneral(QByteArrayView utf8);
 std::variant<RequestFrame, RequestFailure> decodeRequest(const QJsonObject &object);
 Expected<ServerFrameEnvelope> decodeServerFrame(QByteArrayView utf8);
 

@@ -7,11 +7,13 @@
 #include "sqlutil.h"
 
 #include <QHash>
+#include <sqlite3.h>
 #include <QSqlError>
 #include <QStringList>
 #include <algorithm>
 #include <atomic>
 #include <limits>
+#include <mutex>
 
 using namespace Qt::StringLiterals;
 
@@ -112,9 +114,16 @@ Expected<bool> SqlStore::open()
     if (isOpen())
         return true;
     m_isPostgres = m_options.driver == u"QPSQL";
-    // Before the first SQLite connection opens: each commit's log writes in one system call.
-    if (m_options.driver == u"QSQLITE"_s && !installLogWriteVfs())
-        qCWarning(lcStore) << "SQLite writes its log frame by frame (its VFS could not be wrapped)";
+    if (m_options.driver == u"QSQLITE"_s) {
+        // Before the first SQLite connection opens (sqlite3_config() only works before SQLite
+        // initializes, and is refused harmlessly after): no count of the memory SQLite
+        // allocates, which takes a process-wide mutex around every allocation and free.
+        static std::once_flag configured;
+        std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+        // Each commit's log writes in one system call.
+        if (!installLogWriteVfs())
+            qCWarning(lcStore) << "SQLite writes its log frame by frame (its VFS could not be wrapped)";
+    }
     m_db = QSqlDatabase::addDatabase(m_options.driver, m_connectionName);
     if (!m_db.isValid()) {
         qCCritical(lcStore) << "no Qt SQL driver" << m_options.driver;

@@ -41,6 +41,23 @@ public:
         return m_p < m_end && *m_p == c;
     }
 
+    /// A string without escapes or control characters, as its raw bytes: for keys and the
+    /// type, compared without building a QString.
+    std::optional<QByteArrayView> plainString()
+    {
+        if (!take('"'))
+            return std::nullopt;
+        const char *start = m_p;
+        while (m_p < m_end && *m_p != '"') {
+            if (static_cast<unsigned char>(*m_p) < 0x20 || *m_p == '\\')
+                return std::nullopt;
+            ++m_p;
+        }
+        if (m_p == m_end)
+            return std::nullopt;
+        return QByteArrayView(start, m_p++ - start);
+    }
+
     /// A string with no `\u` escape, no control character and valid UTF-8. The key and
     /// value strings of the simple case are mostly plain bytes: those are converted once,
     /// without a copy.
@@ -155,16 +172,16 @@ std::optional<RequestFrame> scanSendRequest(QByteArrayView utf8)
         if (!first && !in.take(','))
             return std::nullopt;
         first = false;
-        const auto key = in.string();
+        const auto key = in.plainString();
         if (!key || !in.take(':'))
             return std::nullopt;
         int field = 0;
-        if (*key == u"type") {
-            const auto type = in.string();
-            if (!type || *type != SendRequest::kType)
+        if (*key == "type") {
+            const auto type = in.plainString();
+            if (!type || *type != QByteArrayView(SendRequest::kType.data(), SendRequest::kType.size()))
                 return std::nullopt;
             field = Type;
-        } else if (*key == u"id") {
+        } else if (*key == "id") {
             if (in.peekIs('"')) {
                 const auto text = in.string();
                 if (!text || text->size() > limits::kRequestIdChars)
@@ -177,19 +194,19 @@ std::optional<RequestFrame> scanSendRequest(QByteArrayView utf8)
                 id = *number;
             }
             field = Id;
-        } else if (*key == u"thread") {
+        } else if (*key == "thread") {
             const auto number = in.integer(false);
             if (!number)
                 return std::nullopt;
             send.thread = *number;
             field = Thread;
-        } else if (*key == u"clientId") {
+        } else if (*key == "clientId") {
             auto text = in.string();
             if (!text || text->size() > limits::kClientIdChars || text->trimmed().isEmpty())
                 return std::nullopt;
             send.clientId = std::move(*text);
             field = ClientId;
-        } else if (*key == u"text") {
+        } else if (*key == "text") {
             auto text = in.string();
             if (!text)
                 return std::nullopt;

@@ -62,7 +62,7 @@ void installSignalHandlers(QObject *context, std::function<void()> onStop)
 /// storage thread frees a batch's worth of memory after every commit and allocates it again
 /// for the next: at full speed that was a page fault for every few messages. Keeping up to
 /// 32 MiB and growing heaps 8 MiB at a time costs no memory that is not used (pages are only
-/// counted once written) and took 6-11% off the CPU per message (docs/performance.md).
+/// counted once written); at full speed 9% more messages a second (docs/performance.md).
 void tuneAllocator()
 {
 #if defined(__GLIBC__)

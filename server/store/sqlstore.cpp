@@ -7,13 +7,13 @@
 #include "sqlutil.h"
 
 #include <QHash>
-#include <sqlite3.h>
 #include <QSqlError>
 #include <QStringList>
 #include <algorithm>
 #include <atomic>
 #include <limits>
 #include <mutex>
+#include <sqlite3.h>
 
 using namespace Qt::StringLiterals;
 

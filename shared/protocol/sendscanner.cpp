@@ -58,9 +58,8 @@ public:
         return QByteArrayView(start, m_p++ - start);
     }
 
-    /// A string with no `\u` escape, no control character and valid UTF-8. The key and
-    /// value strings of the simple case are mostly plain bytes: those are converted once,
-    /// without a copy.
+    /// A value string with no `\u` escape, no control character and valid UTF-8. Without
+    /// escapes (the usual case) it is converted straight from the frame's bytes.
     std::optional<QString> string()
     {
         if (!take('"'))

@@ -3,6 +3,7 @@
 #include "logging.h"
 #include "logwritevfs.h"
 #include "migrations.h"
+#include "pagecache.h"
 #include "sqlstore_p.h"
 #include "sqlutil.h"
 
@@ -120,6 +121,9 @@ Expected<bool> SqlStore::open()
         // allocates, which takes a process-wide mutex around every allocation and free.
         static std::once_flag configured;
         std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+        // Commits that do not walk the whole page cache (also only before SQLite initializes).
+        if (!installPageCacheTruncationFilter())
+            qCInfo(lcStore) << "SQLite's page cache serves without the truncation filter";
         // Each commit's log writes in one system call.
         if (!installLogWriteVfs())
             qCWarning(lcStore) << "SQLite writes its log frame by frame (its VFS could not be wrapped)";

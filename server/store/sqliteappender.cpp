@@ -9,6 +9,10 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <functional>
+#include <limits>
+
 using namespace Qt::StringLiterals;
 
 namespace dpichat::server {
@@ -135,7 +139,7 @@ sqlite3_stmt *SqliteAppender::statement(int rows)
                 "INSERT INTO messages (thread, sender, client_id, body, created_at) VALUES ";
         for (int i = 0; i < rows; ++i)
             text += i == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
-        text += " ON CONFLICT (sender, client_id) DO NOTHING RETURNING id, sender, client_id";
+        text += " ON CONFLICT (sender, client_id) DO NOTHING";
         return text;
     });
 }
@@ -163,29 +167,67 @@ std::optional<ProtocolError> SqliteAppender::insert(const QList<NewMessage> &mes
         sqlite3_bind_text(s, column++, body.constData(), int(body.size()), SQLITE_STATIC);
         sqlite3_bind_int64(s, column++, createdAtMs);
     }
-    ids->fill(0, rows);
-    int rc;
-    // RETURNING names no order, so each row returned is matched to the first row of this call
-    // with its (sender, client id) that has no id yet: a later copy is the one not stored.
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const qint64 id = sqlite3_column_int64(s, 0);
-        const qint64 sender = sqlite3_column_int64(s, 1);
-        const QByteArrayView clientId(static_cast<const char *>(sqlite3_column_blob(s, 2)),
-                                      sqlite3_column_bytes(s, 2));
-        for (int i = 0; i < rows; ++i) {
-            if ((*ids)[i] == 0 && messages.at(first + i).sender == sender
-                && clientIds[i] == clientId) {
-                (*ids)[i] = id;
-                break;
-            }
-        }
-    }
     std::optional<ProtocolError> error;
-    if (rc != SQLITE_DONE)
+    if (sqlite3_step(s) != SQLITE_DONE)
         error = sqliteFailure(m_db, "insert messages");
+    const int inserted = sqlite3_changes(m_db);
+    const qint64 last = sqlite3_last_insert_rowid(m_db);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    return error;
+    if (error)
+        return error;
+    ids->resize(rows);
+    if (inserted == rows) {
+        // Every row was new. SQLite inserts the rows of VALUES in their order, and with
+        // AUTOINCREMENT each takes the id after the one before it: last - rows + 1, ..., last.
+        for (int i = 0; i < rows; ++i)
+            (*ids)[i] = last - rows + 1 + i;
+        return std::nullopt;
+    }
+    return idsByClientId(messages, first, rows, inserted, ids);
+}
+
+std::optional<ProtocolError> SqliteAppender::idsByClientId(const QList<NewMessage> &messages,
+                                                           qsizetype first, int rows,
+                                                           int inserted, QList<qint64> *ids)
+{
+    // Some rows were stored already (a retry, or a copy earlier in the same statement), and
+    // a row skipped may still have used up an id. Each row's message by its key, then: the
+    // `inserted` largest of those ids are this statement's (AUTOINCREMENT gives every new id
+    // above every id before it), each the new message of the first row that has it.
+    sqlite3_stmt *s = prepared(m_db, m_idByClientId, [] {
+        return QByteArray("SELECT id FROM messages WHERE sender = ? AND client_id = ?");
+    });
+    if (!s)
+        return sqliteFailure(m_db, "prepare statements");
+    QVarLengthArray<qint64, kMaxRows> found;
+    for (int i = 0; i < rows; ++i) {
+        const NewMessage &in = messages.at(first + i);
+        const QByteArray clientId = in.clientId.toUtf8();
+        sqlite3_bind_int64(s, 1, in.sender);
+        sqlite3_bind_text(s, 2, clientId.constData(), int(clientId.size()), SQLITE_STATIC);
+        const qint64 id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+        std::optional<ProtocolError> error;
+        if (id <= 0)
+            error = sqliteFailure(m_db, "read the ids of inserted messages");
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        if (error)
+            return error;
+        found.append(id);
+    }
+    QVarLengthArray<qint64, kMaxRows> distinct(found.cbegin(), found.cend());
+    std::sort(distinct.begin(), distinct.end(), std::greater<>());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    if (inserted > distinct.size())
+        return sqliteFailure(m_db, "read the ids of inserted messages");
+    const qint64 firstNew = inserted > 0 ? distinct[inserted - 1] : std::numeric_limits<qint64>::max();
+    for (int i = 0; i < rows; ++i) {
+        const bool earlierCopy = std::find(found.cbegin(), found.cbegin() + i, found[i])
+                != found.cbegin() + i;
+        (*ids)[i] = found[i] >= firstNew && !earlierCopy ? found[i] : 0;
+    }
+    return std::nullopt;
 }
 
 } // namespace dpichat::server

@@ -39,8 +39,10 @@ using SqliteStatement = std::unique_ptr<sqlite3_stmt, SqliteFinalizer>;
 ///
 /// Qt's SQLite driver wraps every bound value in a QVariant, names every positional
 /// placeholder with QString::arg, and copies every result row into a cache: at full speed that
-/// was a fifth of the storage thread. The SQL is the same as on the Qt path
-/// (SqlStore::insertStatement): INSERTs of up to kMaxRows rows, RETURNING what was stored.
+/// was a fifth of the storage thread. The INSERTs are the Qt path's (SqlStore::insertStatement),
+/// up to kMaxRows rows each, without its RETURNING: SQLite collects RETURNING rows in a
+/// temporary table of their own, opened, filled, read and closed for every statement. The
+/// ids come from SQLite's count of rows inserted and the last one's id instead (insert()).
 class SqliteAppender
 {
 public:
@@ -67,11 +69,15 @@ public:
 
 private:
     sqlite3_stmt *statement(int rows);
+    std::optional<ProtocolError> idsByClientId(const QList<NewMessage> &messages,
+                                               qsizetype first, int rows, int inserted,
+                                               QList<qint64> *ids);
 
     sqlite3 *m_db;
     std::array<SqliteStatement, kMaxRows + 1> m_statements; ///< By number of rows.
     SqliteStatement m_threadCounted;
     SqliteStatement m_cursorCounted;
+    SqliteStatement m_idByClientId;
 };
 
 } // namespace dpichat::server

@@ -16,6 +16,7 @@ private Q_SLOTS:
     void migratesEmptyDatabaseAndReopensWithoutChange();
     void migrationIsAllOrNothing();
     void appendIsIdempotent();
+    void appendGivesEachRowItsIdAcrossStatements();
     void batchRollsBackOnFailure();
     void idsStrictlyIncreaseAndAreNeverReused();
     void historyPages_data();
@@ -128,6 +129,62 @@ void TestStore::appendIsIdempotent()
     QVERIFY(later[1].message.id > batch[1].message.id);
     TAKE(count, store->messageCount());
     QCOMPARE(count, 3);
+}
+
+// A batch longer than one INSERT statement (32 rows), with repeats of stored messages and
+// copies of its own rows in the first, middle and last statements: every row gets the id of
+// the message stored under its (sender, clientId), new ones in the batch's order.
+void TestStore::appendGivesEachRowItsIdAcrossStatements()
+{
+    auto store = openStore();
+    QVERIFY(store);
+    bool ok = false;
+    const StoredUser c = addUser(*store, u"c@example.com"_s, Role::Customer, &ok);
+    const StoredUser a = addUser(*store, u"a@example.com"_s, Role::Admin, &ok);
+    QVERIFY(ok);
+    QList<NewMessage> earlier;
+    for (int i = 0; i < 5; ++i)
+        earlier.append(msg(i % 2 ? a : c, c.threadId, u"earlier %1"_s.arg(i)));
+    const auto stored = send(*store, earlier, &ok);
+    QVERIFY(ok);
+
+    QList<NewMessage> batch;
+    QList<bool> expectNew;
+    for (int i = 0; i < 75; ++i) {
+        if (i == 3 || i == 33 || i == 70) { // stored before, with other text this time
+            NewMessage repeat = earlier.at(i % 5);
+            repeat.text = u"retry"_s;
+            batch.append(repeat);
+            expectNew.append(false);
+        } else if (i == 40 || i == 64 || i == 74) { // a copy of a row of this batch
+            batch.append(batch.at(i == 40 ? 35 : i == 64 ? 10 : 72));
+            expectNew.append(false);
+        } else {
+            batch.append(msg(i % 3 ? c : a, c.threadId, u"new %1"_s.arg(i)));
+            expectNew.append(true);
+        }
+    }
+    const auto results = send(*store, batch, &ok);
+    QVERIFY(ok);
+    QCOMPARE(results.size(), batch.size());
+    TAKE(page, store->history(c.threadId, std::nullopt, 200));
+    QCOMPARE(page.messages.size(), 5 + 69);
+    qint64 lastNew = stored.last().message.id;
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        QCOMPARE(results[i].created, expectNew[i]);
+        const auto storedAs = std::find_if(page.messages.cbegin(), page.messages.cend(),
+                                           [&](const Message &m) {
+                                               return m.sender == batch[i].sender
+                                                       && m.clientId == batch[i].clientId;
+                                           });
+        QVERIFY(storedAs != page.messages.cend());
+        QCOMPARE(results[i].message.id, storedAs->id);
+        QCOMPARE(results[i].message.text, storedAs->text);
+        if (expectNew[i]) {
+            QVERIFY(results[i].message.id > lastNew);
+            lastNew = results[i].message.id;
+        }
+    }
 }
 
 void TestStore::batchRollsBackOnFailure()

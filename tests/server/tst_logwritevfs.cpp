@@ -4,6 +4,7 @@
 // again in place) commits whole, a commit whose writes fail fails and leaves nothing behind,
 // and the database opens again with every committed row.
 
+#include "sqlitetestdb.h"
 #include "store/logwritevfs.h"
 
 #include <QFile>
@@ -16,54 +17,10 @@
 #include <sys/resource.h>
 
 using namespace dpichat::server;
+using namespace dpichat::test;
 using namespace Qt::StringLiterals;
 
 namespace {
-
-struct Closer
-{
-    void operator()(sqlite3 *db) const { sqlite3_close_v2(db); }
-};
-using Db = std::unique_ptr<sqlite3, Closer>;
-
-Db openDb(const QString &path)
-{
-    sqlite3 *db = nullptr;
-    const int rc = sqlite3_open_v2(QFile::encodeName(path).constData(), &db,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-    Db owned(db);
-    if (rc != SQLITE_OK)
-        return nullptr;
-    sqlite3_busy_timeout(db, 5000);
-    return owned;
-}
-
-int exec(sqlite3 *db, const char *sql)
-{
-    return sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-}
-
-qint64 queryInt(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *s = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK)
-        return -1;
-    const qint64 value = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-    sqlite3_finalize(s);
-    return value;
-}
-
-QString queryText(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *s = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK)
-        return {};
-    QString value;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        value = QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(s, 0)));
-    sqlite3_finalize(s);
-    return value;
-}
 
 // Write system calls made by this process so far (the kernel's count, /proc/self/io).
 qint64 writeCalls()

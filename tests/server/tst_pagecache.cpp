@@ -5,9 +5,9 @@
 // and what the database holds afterwards, read by this connection and a new one, is what
 // was committed.
 
+#include "sqlitetestdb.h"
 #include "store/pagecache.h"
 
-#include <QFile>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
@@ -15,53 +15,10 @@
 #include <sqlite3.h>
 
 using namespace dpichat::server;
+using namespace dpichat::test;
 using namespace Qt::StringLiterals;
 
 namespace {
-
-struct Closer
-{
-    void operator()(sqlite3 *db) const { sqlite3_close_v2(db); }
-};
-using Db = std::unique_ptr<sqlite3, Closer>;
-
-Db openDb(const QString &path)
-{
-    sqlite3 *db = nullptr;
-    const int rc = sqlite3_open_v2(QFile::encodeName(path).constData(), &db,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-    Db owned(db);
-    if (rc != SQLITE_OK)
-        return nullptr;
-    return owned;
-}
-
-int exec(sqlite3 *db, const char *sql)
-{
-    return sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-}
-
-qint64 queryInt(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *s = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK)
-        return -1;
-    const qint64 value = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-    sqlite3_finalize(s);
-    return value;
-}
-
-QByteArray queryText(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *s = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK)
-        return {};
-    QByteArray value;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        value = reinterpret_cast<const char *>(sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
-    return value;
-}
 
 // Opens a database as the server does (WAL, a 64 MiB cache) with a table whose index takes
 // keys in random order, so that its pages split and are rebalanced all over the tree.
@@ -138,7 +95,7 @@ private Q_SLOTS:
         QVERIFY2(after.skipped - before.skipped >= 50,
                  qPrintable(u"%1 truncations skipped in 50 commits"_s
                                     .arg(after.skipped - before.skipped)));
-        QCOMPARE(queryText(db.get(), "PRAGMA integrity_check"), QByteArray("ok"));
+        QCOMPARE(queryText(db.get(), "PRAGMA integrity_check"), u"ok"_s);
         QCOMPARE(queryInt(db.get(), "SELECT count(*) FROM t"), qint64(committed));
         Db other = openDb(dir.filePath(u"swap.db"_s));
         QVERIFY(other);
@@ -164,7 +121,7 @@ private Q_SLOTS:
         QCOMPARE(queryInt(db.get(), "PRAGMA page_count"), pagesBefore);
         // The same page numbers again, with other contents.
         QVERIFY(insertRows(db.get(), 300, 1500, 'b'));
-        QCOMPARE(queryText(db.get(), "PRAGMA integrity_check"), QByteArray("ok"));
+        QCOMPARE(queryText(db.get(), "PRAGMA integrity_check"), u"ok"_s);
         Db other = openDb(path);
         QVERIFY(other);
         for (sqlite3 *reader : {db.get(), other.get()}) {

@@ -118,12 +118,17 @@ int main(int argc, char *argv[])
     if (const auto *e = std::get_if<ProtocolError>(&options))
         return fail(e->message, 2);
     SqlStoreOptions storeOptions = std::get<SqlStoreOptions>(options);
-    // Serving SQLite from a file: checkpoints run on a thread of their own (below); the
-    // commits' automatic ones become a limit for when that thread falls behind (40 MiB).
+    // Serving SQLite from a file: checkpoints run on a thread of their own (below). The log
+    // starts over only when a commit begins with all of it copied, which under a steady
+    // stream of commits needs the committing thread's own checkpoint of the last frames,
+    // flushes included; the automatic limit says how often that happens. At 10,000 pages
+    // (40 MiB) full speed reached it several times a second and the storage thread spent
+    // 9% of its time waiting for the disk; at 50,000 (195 MiB at most) about once a second
+    // (docs/performance.md, "The log started over less often").
     const bool ownCheckpoints = config.command.isEmpty() && storeOptions.driver == u"QSQLITE"
             && storeOptions.database != u":memory:";
     if (ownCheckpoints)
-        storeOptions.walAutoCheckpointPages = 10000;
+        storeOptions.walAutoCheckpointPages = 50000;
     if (!config.command.isEmpty()) {
         // A command's output is its answer, and its failure one line on stderr; the store's
         // progress notes while opening would only clutter them. Warnings still show.

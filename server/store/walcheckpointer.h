@@ -20,7 +20,10 @@ class WalCheckpointWorker;
 /// Off the storage thread, the light load's p99 went from 25 to 2-4 ms with NORMAL and full
 /// speed rose by a fifth (docs/performance.md, "Checkpoints off the commit path").
 /// The serving connections keep only a far larger automatic limit
-/// (SqlStoreOptions::walAutoCheckpointPages) in case this thread cannot keep up.
+/// (SqlStoreOptions::walAutoCheckpointPages). It is still reached under a steady stream of
+/// commits: SQLite starts the log over only when a transaction begins with every frame
+/// copied, and this thread's checkpoint ends after the next commit has added frames. The
+/// commit that passes the limit copies what is left and the next one starts the log over.
 ///
 /// Checkpoints are PASSIVE: they copy what no reader still needs and never wait for a lock,
 /// so neither the writer nor a reader ever waits for this thread.

@@ -15,6 +15,8 @@
 #include <QTest>
 #include <QUuid>
 
+#include <optional>
+
 using namespace dpichat;
 using namespace dpichat::server;
 using namespace Qt::StringLiterals;
@@ -37,6 +39,17 @@ private:
                 return false;
         }
         return true;
+    }
+
+    // Opens the store and adds the customer whose thread the messages go to.
+    static std::optional<StoredUser> openWithCustomer(SqlStore &store)
+    {
+        if (hasError(store.open()))
+            return std::nullopt;
+        const auto added = store.addUser(u"c@example.com"_s, u"c"_s, Role::Customer, "hash"_ba);
+        if (hasError(added))
+            return std::nullopt;
+        return std::get<StoredUser>(added);
     }
 
     // Messages in a copy of the database file alone, without its log.
@@ -70,10 +83,9 @@ private Q_SLOTS:
         options.database = dir.filePath(u"chat.db"_s);
         options.walAutoCheckpointPages = 0; // Never inside a commit.
         SqlStore store(options);
-        QVERIFY(!hasError(store.open()));
-        const auto added = store.addUser(u"c@example.com"_s, u"c"_s, Role::Customer, "hash"_ba);
-        QVERIFY(!hasError(added));
-        const StoredUser user = std::get<StoredUser>(added);
+        const auto customer = openWithCustomer(store);
+        QVERIFY(customer);
+        const StoredUser user = *customer;
         QVERIFY(append(store, user, 1));
         const QString db = options.database;
         // The schema and the first 100 messages into the file, by hand; from here the file
@@ -131,10 +143,9 @@ private Q_SLOTS:
         options.synchronous = u"NORMAL"_s;
         options.walAutoCheckpointPages = limitPages;
         SqlStore store(options);
-        QVERIFY(!hasError(store.open()));
-        const auto added = store.addUser(u"c@example.com"_s, u"c"_s, Role::Customer, "hash"_ba);
-        QVERIFY(!hasError(added));
-        const StoredUser user = std::get<StoredUser>(added);
+        const auto customer = openWithCustomer(store);
+        QVERIFY(customer);
+        const StoredUser user = *customer;
         const QString wal = options.database + u"-wal"_s;
 
         WalCheckpointer checkpointer(options.database, u"NORMAL"_s, std::chrono::milliseconds(1));

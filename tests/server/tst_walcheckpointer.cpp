@@ -148,7 +148,7 @@ private Q_SLOTS:
         const StoredUser user = *customer;
         const QString wal = options.database + u"-wal"_s;
 
-        WalCheckpointer checkpointer(options.database, u"NORMAL"_s, std::chrono::milliseconds(1));
+        WalCheckpointer checkpointer(options.database, u"NORMAL"_s, std::chrono::milliseconds(20));
         checkpointer.start();
         // 300 commits of 100 messages of 200 bytes, one after the other.
         constexpr int kBatches = 300;
@@ -161,12 +161,17 @@ private Q_SLOTS:
         // (sender, client id) index for nearly every random id): some 30,000 in all.
         constexpr qint64 kFrame = 24 + 4096;
         const qint64 frames = logBytes / kFrame;
+        qDebug("log file: %lld frames", frames);
         if (limitPages > 0) {
             // The limit, plus the commits that passed it while the checkpointer's thread held
-            // the checkpoint lock (200 to 900 frames here): a tenth of what was written, at most.
+            // the checkpoint lock (200 to 900 frames here, two runs at once included): a tenth
+            // of what was written, at most.
             QVERIFY2(frames < kBatches * 10, qPrintable(QString::number(frames)));
         } else {
-            QVERIFY2(frames > kBatches * 50, qPrintable(QString::number(frames)));
+            // About 29,000 here: every frame. More than the limit ever lets through is what
+            // matters (a file system whose flushes cost nothing might let a pass finish
+            // between two commits now and then).
+            QVERIFY2(frames > kBatches * 10, qPrintable(QString::number(frames)));
         }
     }
 

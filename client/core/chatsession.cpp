@@ -2,9 +2,8 @@
 
 #include "logging.h"
 #include "outbox.h"
+#include "protocol/clientid.h"
 #include "typingtracker.h"
-
-#include <QUuid>
 
 #include <algorithm>
 #include <limits>
@@ -139,7 +138,7 @@ QString ChatSession::send(qint64 thread, const QString &text)
     if (trimmed.isEmpty() || thread <= 0)
         return QString();
     OutboxEntry entry;
-    entry.clientId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    entry.clientId = newClientId();
     entry.thread = thread;
     entry.text = trimmed;
     entry.createdAt = QDateTime::currentDateTimeUtc();

@@ -34,6 +34,31 @@ qint64 parseInt(QByteArrayView s, qsizetype at, qsizetype *end = nullptr)
     return i == at ? -1 : v;
 }
 
+// Scattered ids: the sequence number times an odd constant, modulo 2^56 (17 digits at
+// most, within parseInt()'s reach); odd, so the product has an inverse modulo 2^56 and the
+// driver gets the number back.
+constexpr char kScatteredMark = 'x';
+constexpr quint64 kMixMask = (quint64(1) << 56) - 1;
+constexpr quint64 kMix = 0x9E3779B97F4A7C15ull & kMixMask; // odd
+
+constexpr quint64 inverseModPow2(quint64 a)
+{
+    quint64 x = a; // right in the lowest 3 bits; each Newton step doubles that
+    for (int i = 0; i < 6; ++i)
+        x *= 2 - a * x;
+    return x;
+}
+constexpr quint64 kMixInverse = inverseModPow2(kMix) & kMixMask;
+static_assert(((kMix * kMixInverse) & kMixMask) == 1);
+
+// The number after a clientId prefix: the sequence number, mixed when the prefix says so.
+void appendClientIdNumber(QByteArray &out, QByteArrayView prefix, qint64 seq)
+{
+    out.append(prefix);
+    const bool scattered = !prefix.isEmpty() && prefix.back() == kScatteredMark;
+    appendInt(out, scattered ? qint64((quint64(seq) * kMix) & kMixMask) : seq);
+}
+
 // The value position after `"key":`, skipping optional white space; -1 when absent.
 qsizetype valueAfter(QByteArrayView s, QByteArrayView keyPattern)
 {
@@ -70,12 +95,14 @@ QByteArray makeRunNonce()
     return nonce;
 }
 
-QByteArray clientIdPrefix(QByteArrayView nonce, int channel)
+QByteArray clientIdPrefix(QByteArrayView nonce, int channel, IdOrder order)
 {
     QByteArray prefix = nonce.toByteArray();
     prefix.append('-');
     appendInt(prefix, channel);
     prefix.append('-');
+    if (order == IdOrder::Scattered)
+        prefix.append(kScatteredMark);
     return prefix;
 }
 
@@ -97,8 +124,7 @@ void appendSendFrame(
     out.append(",\"thread\":");
     appendInt(out, thread);
     out.append(",\"clientId\":\"");
-    out.append(prefix);
-    appendInt(out, seq);
+    appendClientIdNumber(out, prefix, seq);
     out.append("\",\"text\":\"");
     out.append(text);
     out.append("\"}");
@@ -127,8 +153,7 @@ void appendPusherClientEvent(QByteArray &out, QByteArrayView channel, qint64 seq
     out.append("{\"event\":\"client-msg\",\"channel\":\"");
     out.append(channel);
     out.append("\",\"data\":{\"clientId\":\"");
-    out.append(prefix);
-    appendInt(out, seq);
+    appendClientIdNumber(out, prefix, seq);
     out.append("\",\"sentNs\":");
     appendInt(out, sentNs);
     out.append(",\"text\":\"");
@@ -158,11 +183,12 @@ bool parseClientId(QByteArrayView clientId, QByteArrayView nonce, int &channel, 
     const qint64 ch = parseInt(clientId, nonce.size() + 1, &end);
     if (ch < 0 || end >= clientId.size() || clientId[end] != '-')
         return false;
-    const qint64 s = parseInt(clientId, end + 1, &end);
-    if (s < 0 || end != clientId.size())
+    const bool scattered = end + 1 < clientId.size() && clientId[end + 1] == kScatteredMark;
+    const qint64 n = parseInt(clientId, end + (scattered ? 2 : 1), &end);
+    if (n < 0 || end != clientId.size())
         return false;
     channel = int(ch);
-    seq = s;
+    seq = scattered ? qint64((quint64(n) * kMixInverse) & kMixMask) : n;
     return true;
 }
 

@@ -12,8 +12,20 @@ namespace bench {
 /// (sender, clientId), so reusing ids from an earlier run would store and push nothing.
 QByteArray makeRunNonce();
 
-/// `<nonce>-<channel>-`: the clientId of message `seq` is this prefix followed by `seq`.
-QByteArray clientIdPrefix(QByteArrayView nonce, int channel);
+/// How one sender's clientIds follow each other.
+enum class IdOrder {
+    /// `<nonce>-<channel>-<seq>`: each id next to the one before in the server's
+    /// (sender, clientId) index, as time-ordered ids (UUID version 7, our client's) are.
+    Ordered,
+    /// `<nonce>-<channel>-x<n>`, `n` the sequence number mixed by an invertible
+    /// multiplication: each id at a place of its own in that index, as random ids (UUID
+    /// version 4) are.
+    Scattered,
+};
+
+/// The clientId of message `seq` is this prefix followed by a number written by
+/// appendSendFrame() or appendPusherClientEvent() (`seq` itself when `order` is Ordered).
+QByteArray clientIdPrefix(QByteArrayView nonce, int channel, IdOrder order = IdOrder::Ordered);
 
 /// An ASCII message body of `bytes` characters without white space at either end.
 QByteArray makeText(int bytes);
@@ -53,7 +65,8 @@ struct PusherFrame {
 /// The Pusher counterpart of scanFrame(): `event`, and the clientId of our client events.
 PusherFrame scanPusherFrame(QByteArrayView utf8);
 
-/// Splits a clientId made with clientIdPrefix() back into channel and sequence number.
+/// Splits a clientId made with clientIdPrefix() back into channel and sequence number
+/// (either order).
 /// False when it does not carry this run's nonce.
 bool parseClientId(QByteArrayView clientId, QByteArrayView nonce, int &channel, qint64 &seq);
 

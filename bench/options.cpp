@@ -131,6 +131,10 @@ std::variant<BenchOptions, QString> parseOptions(const QStringList &arguments, b
         QStringLiteral("Read the server's CPU time and RSS from /proc."), QStringLiteral("pid"));
     const auto label = opt(QStringLiteral("label"), QStringLiteral("Free text for the report."),
         QStringLiteral("text"));
+    const QCommandLineOption scatteredIds(QStringLiteral("scattered-ids"),
+        QStringLiteral("Each sender's clientIds in no order, as random UUIDs (version 4) are, "
+                       "instead of one after another, as time-ordered UUIDs (version 7) are."));
+    p.addOption(scatteredIds);
 
     if (!p.parse(arguments))
         return p.errorText();
@@ -193,6 +197,7 @@ std::variant<BenchOptions, QString> parseOptions(const QStringList &arguments, b
         out = v;
         return true;
     };
+    o.scatteredIds = p.isSet(scatteredIds);
     if (!intOpt(pairs, o.pairs, 1, 100000))
         return QStringLiteral("--pairs must be an integer from 1");
     if (!intOpt(fanout, o.fanout, 0, 100000))

@@ -41,6 +41,7 @@ struct BenchOptions {
     double rate = 10; ///< Messages per second per sender (light mode).
     int window = 32; ///< Messages in flight per sender (full mode).
     int textBytes = 64;
+    bool scatteredIds = false; ///< IdOrder::Scattered clientIds (frames.h).
     int threads = 1;
     int loginConcurrency = 4;
     /// Idle sessions: opened and logged in (or subscribed), then silent. The whole load in

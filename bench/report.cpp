@@ -208,9 +208,12 @@ QString describeModel(const BenchOptions &o)
 {
     if (o.mode == LoadMode::Idle)
         return idleModel(o);
+    const QString load = loadModel(o)
+        + (o.scatteredIds ? QStringLiteral("; clientIds scattered (as random UUIDs)")
+                          : QString());
     if (o.idleConnections > 0)
-        return loadModel(o) + QStringLiteral("; beside them ") + idleModel(o);
-    return loadModel(o);
+        return load + QStringLiteral("; beside them ") + idleModel(o);
+    return load;
 }
 
 bool integrityOk(const Stats &s)
@@ -350,6 +353,7 @@ QJsonObject reportJson(
         { QStringLiteral("ratePerSender"), o.rate },
         { QStringLiteral("window"), o.window },
         { QStringLiteral("textBytes"), o.textBytes },
+        { QStringLiteral("scatteredIds"), o.scatteredIds },
         { QStringLiteral("threads"), o.fanout > 0 ? 1 : o.threads },
         { QStringLiteral("client"),
             o.client == ClientKind::Lean ? QStringLiteral("lean") : QStringLiteral("qt") },

@@ -25,7 +25,8 @@ Worker::Worker(const BenchOptions &options, QList<ChannelSpec> channels, int idl
     for (const ChannelSpec &spec : channels) {
         auto ch = std::make_unique<Channel>();
         ch->spec = spec;
-        ch->prefix = clientIdPrefix(m_nonce, spec.index);
+        ch->prefix = clientIdPrefix(
+                m_nonce, spec.index, m_options.scatteredIds ? IdOrder::Scattered : IdOrder::Ordered);
         ch->sender = std::make_unique<Session>();
         ch->sender->channel = ch.get();
         ch->sender->email = spec.senderEmail;

@@ -18,8 +18,10 @@ namespace dpichat::server {
 class WalCheckpointWorker : public QObject
 {
 public:
-    WalCheckpointWorker(QString path, QString synchronous, std::chrono::milliseconds interval)
+    WalCheckpointWorker(QString path, QString synchronous, std::chrono::milliseconds interval,
+                        std::chrono::milliseconds busyInterval)
         : m_interval(interval)
+        , m_busyInterval(busyInterval)
         , m_path(std::move(path))
         , m_synchronous(std::move(synchronous))
         , m_connectionName(u"dpichat-checkpoint-"_s
@@ -83,14 +85,14 @@ private:
         const bool busy = m_lastFrames >= 0 && seconds > 0
                 && written / seconds >= kBusyFramesPerSecond;
         // While the log does not change, nobody writes: wait longer each time, up to a
-        // second, so that an idle server is not woken 50 times a second. While it grows
-        // fast, wait five times as long: each checkpoint copies a page once however often it
-        // changed since the last one, and at full speed the same index leaves and counter
-        // rows change in every commit (less than half as many pages copied at full speed,
-        // docs/performance.md).
+        // second, so that an idle server is not woken several times a second. Otherwise
+        // wait the interval for the load (WalCheckpointer::start()). Either way a checkpoint
+        // copies a page once however often it changed since the last one, and the same
+        // index leaves and counter rows change in every commit.
         const auto next = frames == m_lastFrames
-                ? std::min(std::chrono::milliseconds(m_timer.interval()) * 2, kIdleInterval)
-                : busy ? m_interval * 5 : m_interval;
+                ? std::min(std::max(std::chrono::milliseconds(m_timer.interval()), m_interval) * 2,
+                           kIdleInterval)
+                : busy ? m_busyInterval : m_interval;
         m_lastFrames = frames;
         m_lastTime = now;
         if (next.count() != m_timer.interval())
@@ -102,6 +104,7 @@ private:
     // about 7,200 frames), about half of what full speed writes (25,000 or more).
     static constexpr double kBusyFramesPerSecond = 15000;
     std::chrono::milliseconds m_interval;
+    std::chrono::milliseconds m_busyInterval;
     int m_lastFrames = -1;
     std::chrono::steady_clock::time_point m_lastTime;
 
@@ -114,10 +117,12 @@ private:
 };
 
 WalCheckpointer::WalCheckpointer(QString databasePath, QString synchronous,
-                                 std::chrono::milliseconds interval)
+                                 std::chrono::milliseconds interval,
+                                 std::chrono::milliseconds busyInterval)
     : m_path(std::move(databasePath))
     , m_synchronous(std::move(synchronous))
     , m_interval(interval)
+    , m_busyInterval(busyInterval)
 {
     m_thread.setObjectName(u"dpichat-wal"_s); // Linux keeps 15 characters of a thread name.
 }
@@ -131,7 +136,7 @@ void WalCheckpointer::start()
 {
     if (m_worker)
         return;
-    m_worker = new WalCheckpointWorker(m_path, m_synchronous, m_interval);
+    m_worker = new WalCheckpointWorker(m_path, m_synchronous, m_interval, m_busyInterval);
     m_worker->moveToThread(&m_thread);
     m_thread.start();
     QMetaObject::invokeMethod(m_worker, [w = m_worker] { w->open(); }, Qt::QueuedConnection);

@@ -33,14 +33,22 @@ public:
     /// `databasePath`: the SQLite file; `synchronous`: the serving connections' mode (a
     /// checkpoint flushes the database file unless it is OFF).
     WalCheckpointer(QString databasePath, QString synchronous,
-                    std::chrono::milliseconds interval = std::chrono::milliseconds(20));
+                    std::chrono::milliseconds interval = std::chrono::milliseconds(250),
+                    std::chrono::milliseconds busyInterval = std::chrono::milliseconds(100));
     ~WalCheckpointer();
     WalCheckpointer(const WalCheckpointer &) = delete;
     WalCheckpointer &operator=(const WalCheckpointer &) = delete;
 
-    /// Starts the thread. It checkpoints every `interval` while the log changes, every five
-    /// intervals while it grows by more than 15,000 frames (60 MB) a second, and less often
-    /// (up to once a second) while it does not change.
+    /// Starts the thread. It checkpoints every `interval` while the log changes, every
+    /// `busyInterval` while it grows by more than 15,000 frames (60 MB) a second, and less
+    /// often (up to once a second) while it does not change.
+    ///
+    /// Why a light load waits longer than full speed: each checkpoint flushes the database
+    /// file, and the commits next to that flush wait longer (the light load's slowest
+    /// messages, docs/performance.md "Fewer checkpoints at a light load"); at a light load a
+    /// checkpoint copies the same few pages each time, so fewer of them copy no less. At
+    /// full speed the log nears SqlStoreOptions::walAutoCheckpointPages in a second, and
+    /// what this thread has not copied then, the storage thread copies itself.
     void start();
     /// Runs a last checkpoint, closes the connection and joins the thread.
     void stop();
@@ -49,6 +57,7 @@ private:
     QString m_path;
     QString m_synchronous;
     std::chrono::milliseconds m_interval;
+    std::chrono::milliseconds m_busyInterval;
     QThread m_thread;
     WalCheckpointWorker *m_worker = nullptr; // Lives on m_thread; deleted there.
 };

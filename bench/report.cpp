@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -130,6 +131,26 @@ QJsonObject Percentiles::toJson() const
 
 namespace {
 
+/// How much of its CPU the driver may use at once: a core per load thread (fan-out runs on
+/// one), no more than its CPU affinity allows (bench/run pins it to one core).
+int driverCores(const BenchOptions &o)
+{
+    const int threads = o.fanout > 0 ? 1 : qMax(1, o.threads);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    const int allowed = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : threads;
+    return qMax(1, qMin(threads, allowed));
+}
+
+/// The driver's share of driverCores() over the measured interval (0..1).
+double driverLoad(const RunInfo &run)
+{
+    const double wall = double(run.end.atNs - run.start.atNs) / 1e9;
+    const double cpu = run.end.driverUserS - run.start.driverUserS + run.end.driverSysS
+            - run.start.driverSysS;
+    return wall > 0 ? cpu / wall / driverCores(run.options) : 0;
+}
+
 QString idleModel(const BenchOptions &o)
 {
     if (o.protocol == Protocol::Pusher) {
@@ -216,6 +237,11 @@ QString describeModel(const BenchOptions &o)
     return load;
 }
 
+bool driverSaturated(const RunInfo &run)
+{
+    return driverLoad(run) >= kSaturatedLoad;
+}
+
 bool integrityOk(const Stats &s)
 {
     return s.lost == 0 && s.duplicated == 0 && s.outOfOrder == 0 && s.idOrderViolations == 0
@@ -295,6 +321,12 @@ void printReport(QTextStream &out, const RunInfo &run, const Stats &s, const Per
             << fixed(double(s.maxScheduleLagNs) / 1e6, 1) << " ms";
     }
     out << "\n";
+    if (driverSaturated(run)) {
+        out << "SATURATED: the driver used " << fixed(100 * driverLoad(run), 0) << "% of the "
+            << driverCores(o) << " core(s) it may use; the rates are its limit as much as the "
+            << "server's (a lower bound for the server), and its latencies include its own "
+            << "queueing\n";
+    }
     if (run.start.serverCpuS >= 0 && run.end.serverCpuS >= 0) {
         const double cpu = run.end.serverCpuS - run.start.serverCpuS;
         out << "server:  CPU " << fixed(cpu) << " s = " << fixed(100 * cpu / wall, 0)
@@ -373,6 +405,8 @@ QJsonObject reportJson(
         { QStringLiteral("driver"),
             QJsonObject { { QStringLiteral("cpuS"), user + sys }, { QStringLiteral("userS"), user },
                 { QStringLiteral("sysS"), sys }, { QStringLiteral("wallS"), wall },
+                { QStringLiteral("cores"), driverCores(o) },
+                { QStringLiteral("saturated"), driverSaturated(run) },
                 { QStringLiteral("lateSends"), s.lateSends },
                 { QStringLiteral("maxScheduleLagMs"), double(s.maxScheduleLagNs) / 1e6 } } },
         { QStringLiteral("errors"), errors },

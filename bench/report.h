@@ -48,6 +48,14 @@ struct RunInfo {
 /// The model in one sentence, as printed and written to JSON.
 QString describeModel(const BenchOptions &options);
 
+/// The share of its cores (one per load thread, within its CPU affinity) at which the driver
+/// counts as saturated over the measured interval.
+constexpr double kSaturatedLoad = 0.9;
+
+/// Whether the driver was saturated: then its rates bound the server's from below, and the
+/// report and the JSON (`driver.saturated`) say so.
+bool driverSaturated(const RunInfo &run);
+
 /// Whether every message arrived exactly once, in order, at every receiving session.
 bool integrityOk(const Stats &stats);
 

@@ -158,6 +158,13 @@ def main():
                  "higherIsBetter": False, "values": failures, "samples": {},
                  "ratiosToSoketi": {}})
 
+    saturated = {t: sum(1 for r in runs if r["benchTarget"] == t and get(r, "driver", "saturated"))
+                 for t, _ in present}
+    rows.append({"key": "saturated", "load": "all", "unit": "runs",
+                 "label": "runs with the driver saturated (rates then a lower bound)",
+                 "higherIsBetter": False, "values": saturated, "samples": {},
+                 "ratiosToSoketi": {}})
+
     targets = []
 
     def target(name, measured, goal, met):

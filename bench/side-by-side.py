@@ -151,19 +151,18 @@ def main():
         rows.insert(rows.index(anchor) + 1 if anchor else len(rows), change_row)
         by_key[change_row["key"]] = change_row
 
-    failures = {t: sum(1 for r in runs if r["benchTarget"] == t and not r.get("ok", False))
-                for t, _ in present}
-    rows.append({"key": "integrity", "load": "all", "unit": "runs",
-                 "label": "runs with a lost, duplicated, out-of-order or dropped session",
-                 "higherIsBetter": False, "values": failures, "samples": {},
-                 "ratiosToSoketi": {}})
+    def count_runs(key, label, flagged):
+        """A row of how many runs per server `flagged` picks out."""
+        counts = {t: sum(1 for r in runs if r["benchTarget"] == t and flagged(r))
+                  for t, _ in present}
+        rows.append({"key": key, "load": "all", "unit": "runs", "label": label,
+                     "higherIsBetter": False, "values": counts, "samples": {},
+                     "ratiosToSoketi": {}})
 
-    saturated = {t: sum(1 for r in runs if r["benchTarget"] == t and get(r, "driver", "saturated"))
-                 for t, _ in present}
-    rows.append({"key": "saturated", "load": "all", "unit": "runs",
-                 "label": "runs with the driver saturated (rates then a lower bound)",
-                 "higherIsBetter": False, "values": saturated, "samples": {},
-                 "ratiosToSoketi": {}})
+    count_runs("integrity", "runs with a lost, duplicated, out-of-order or dropped session",
+               lambda r: not r.get("ok", False))
+    count_runs("saturated", "runs with the driver saturated (rates then a lower bound)",
+               lambda r: bool(get(r, "driver", "saturated")))
 
     targets = []
 

@@ -10,7 +10,7 @@ PACKAGES=(
   libqt6sql6-sqlite libqt6sql6-psql qt6-tools-dev qt6-l10n-tools qt6-tools-dev-tools
   libqt6svg6 libgl-dev libsodium-dev xvfb xauth
   openssl
-  libpq-dev postgresql libsqlite3-dev
+  libpq-dev libssl-dev postgresql libsqlite3-dev
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

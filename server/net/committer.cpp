@@ -8,6 +8,8 @@
 #include <QTimer>
 #include <algorithm>
 
+#include <openssl/crypto.h>
+
 namespace dpichat::server {
 
 /// Lives on the storage thread and owns the Store it writes through.
@@ -21,6 +23,16 @@ Committer::Committer(Store &store, Metrics &metrics, QObject *parent)
     : QObject(parent), m_store(store), m_metrics(metrics)
 {
     m_thread.setObjectName(QStringLiteral("dpichat-storage"));
+    // On the storage thread as its last act (finished() is emitted there, before wait()
+    // returns): OpenSSL's state for this thread is freed now, not by the destructor OpenSSL
+    // leaves to run when the thread exits. libpq signs in to PostgreSQL (SCRAM) through
+    // OpenSSL, which keeps random generators and error queues per thread. Qt's threads are
+    // detached, so wait() returns before that destructor runs, and main() could return at
+    // once: OpenSSL's clean-up at process exit frees every thread's state without a lock,
+    // and a storage thread still in its destructor then freed the same block again (seen
+    // under AddressSanitizer; tests/server/tst_storagethreadexit.cpp makes it certain).
+    connect(&m_thread, &QThread::finished, this, [] { OPENSSL_thread_stop(); },
+            Qt::DirectConnection);
 }
 
 Committer::~Committer()

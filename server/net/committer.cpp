@@ -30,7 +30,8 @@ Committer::Committer(Store &store, Metrics &metrics, QObject *parent)
     // detached, so wait() returns before that destructor runs, and main() could return at
     // once: OpenSSL's clean-up at process exit frees every thread's state without a lock,
     // and a storage thread still in its destructor then freed the same block again (seen
-    // under AddressSanitizer; tests/server/tst_storagethreadexit.cpp makes it certain).
+    // under AddressSanitizer; tests/server/tst_storagethreadexit.cpp checks that nothing is
+    // left for that destructor).
     connect(&m_thread, &QThread::finished, this, [] { OPENSSL_thread_stop(); },
             Qt::DirectConnection);
 }

@@ -219,6 +219,45 @@ const char *const kPostgresCursorsByUser[] = {
     "CREATE INDEX read_cursors_user ON read_cursors(user_id, thread)",
 };
 
+// Version 6: a sender's clientIds unique by an index that leads with the clientId, (client_id,
+// sender), instead of (sender, client_id). The same constraint; what changes is where new
+// keys go. Clients send time-ordered ids (UUIDs of version 7, the time first: our client's,
+// docs/protocol.md), so new ids of every sender follow each other at the end of this order:
+// a commit of a thousand messages dirties a few leaves of the index at its end, where the old
+// order put each sender's new ids beside that sender's last and dirtied a leaf per sender
+// ("Time-ordered clientIds, one place in the index" in docs/performance.md). Random ids land
+// anywhere in either order.
+// SQLite cannot drop a constraint written in CREATE TABLE, so the table is made again, its
+// rows copied with their ids, and its AUTOINCREMENT counter carried over (ids must never be
+// used twice, not even the ids of messages skipped or gone). No table refers to `messages`,
+// and it has no trigger (version 4) and no view.
+const char *const kSqliteClientIdFirst[] = {
+    R"(CREATE TABLE messages_rebuilt (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        thread BIGINT NOT NULL REFERENCES threads(id),
+        sender BIGINT NOT NULL REFERENCES users(id),
+        client_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT,
+        UNIQUE (client_id, sender)
+    ))",
+    R"(INSERT INTO messages_rebuilt (id, thread, sender, client_id, body, created_at, updated_at)
+       SELECT id, thread, sender, client_id, body, created_at, updated_at FROM messages
+       ORDER BY id)",
+    "DELETE FROM sqlite_sequence WHERE name = 'messages_rebuilt'",
+    R"(INSERT INTO sqlite_sequence (name, seq)
+       SELECT 'messages_rebuilt', seq FROM sqlite_sequence WHERE name = 'messages')",
+    "DROP TABLE messages",
+    "ALTER TABLE messages_rebuilt RENAME TO messages",
+    "CREATE INDEX messages_thread_id_sender ON messages(thread, id, sender)",
+};
+// PostgreSQL names the constraint of version 1 `<table>_<columns>_key`.
+const char *const kPostgresClientIdFirst[] = {
+    "ALTER TABLE messages DROP CONSTRAINT messages_sender_client_id_key",
+    "ALTER TABLE messages ADD CONSTRAINT messages_client_id_sender_key UNIQUE (client_id, sender)",
+};
+
 // What appendMessages runs per batch on SQLite (counterStatements()), natively or through QtSql.
 // SET expressions see the row as it was, so every CASE compares with the stored newest id.
 const char kThreadCounted[] = R"(UPDATE threads SET message_count = message_count + ?,
@@ -273,7 +312,13 @@ QList<Migration> schemaMigrations(const QString &driverName)
     Migration cursorsByUser{5, u"PostgreSQL: read cursors by user"_s, {}};
     if (driverName == u"QPSQL")
         appendStatements(cursorsByUser.statements, kPostgresCursorsByUser);
-    return {initial, counters, messageIndex, batchCounters, cursorsByUser};
+    Migration clientIdFirst{6, u"messages unique by (client_id, sender), new ids at one end"_s,
+                            {}};
+    if (driverName == u"QPSQL")
+        appendStatements(clientIdFirst.statements, kPostgresClientIdFirst);
+    else
+        appendStatements(clientIdFirst.statements, kSqliteClientIdFirst);
+    return {initial, counters, messageIndex, batchCounters, cursorsByUser, clientIdFirst};
 }
 
 QStringList counterBackfill()

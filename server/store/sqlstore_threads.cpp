@@ -312,13 +312,16 @@ Expected<QList<UserStats>> SqlStore::userStats()
     QSqlQuery q(m_db);
     q.setForwardOnly(true);
     const bool ok = q.exec(
-            u"SELECT u.id, u.email, u.name, u.role, "
-            u"(SELECT COUNT(*) FROM messages s WHERE s.sender = u.id), "
+            u"SELECT u.id, u.email, u.name, u.role, COALESCE(sent.n, 0), "
             u"(SELECT COUNT(*) FROM messages m JOIN threads t ON t.id = m.thread "
             u"  WHERE m.sender <> u.id AND (u.role = 'admin' OR t.owner = u.id) "
             u"  AND m.id > COALESCE((SELECT rc.up_to FROM read_cursors rc "
             u"    WHERE rc.thread = m.thread AND rc.user_id = u.id), 0)) "
-            u"FROM users u ORDER BY u.id"_s);
+            u"FROM users u "
+            // Every sender's count in one pass (no index leads with the sender).
+            u"LEFT JOIN (SELECT sender, COUNT(*) AS n FROM messages GROUP BY sender) sent "
+            u"  ON sent.sender = u.id "
+            u"ORDER BY u.id"_s);
     if (!ok)
         return sql::failure(q, "user stats"_L1);
     QList<UserStats> stats;

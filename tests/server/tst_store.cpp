@@ -15,6 +15,7 @@ private Q_SLOTS:
 
     void migratesEmptyDatabaseAndReopensWithoutChange();
     void migrationIsAllOrNothing();
+    void clientIdFirstMigrationKeepsMessagesAndIds();
     void historyPages_data();
     void historyPages();
     void syncPagesAndVisibility_data();
@@ -86,6 +87,106 @@ void TestStore::migrationIsAllOrNothing()
     // A server older than its database must not touch it.
     QTest::ignoreMessage(QtCriticalMsg, QRegularExpression(u"newer"_s));
     QVERIFY(hasError(migrate(raw.db(), fixed.mid(0, 1))));
+}
+
+void TestStore::clientIdFirstMigrationKeepsMessagesAndIds()
+{
+    // A database of schema version 5, with messages, one of them the last, and on SQLite an
+    // AUTOINCREMENT counter above every stored id (a skipped insert uses up an id): version 6
+    // makes (client_id, sender) the unique index and must keep every row, id and the counter.
+    const QList<Migration> steps = schemaMigrations(dbOptions().driver);
+    QCOMPARE(steps.constLast().version, 6);
+    qint64 highestUsed = 0;
+    QList<std::tuple<qint64, qint64, QString, QString>> rows; // id, sender, clientId, body
+    qint64 customer = 0, thread = 0;
+    {
+        RawDb raw(dbOptions());
+        TAKE(v5, migrate(raw.db(), steps.mid(0, 5)));
+        QCOMPARE(v5, 5);
+        customer = raw.scalar(u"INSERT INTO users (email, name, role, password_hash, created_at) "
+                              u"VALUES ('c@example.com', 'c', 'customer', 'h', 0) RETURNING id"_s)
+                           .toLongLong();
+        thread = raw.scalar(u"INSERT INTO threads (owner, kind, created_at) "
+                            u"VALUES (%1, 'support', 0) RETURNING id"_s.arg(customer))
+                         .toLongLong();
+        QVERIFY(customer > 0 && thread > 0);
+        for (int i = 0; i < 5; ++i) {
+            const QString clientId = u"0190a2b3-c4d5-7e6f-8%1a-0123456789ab"_s.arg(i, 2, 10, QLatin1Char('0'));
+            const QString body = u"before %1"_s.arg(i);
+            const qint64 id = raw.scalar(
+                    u"INSERT INTO messages (thread, sender, client_id, body, created_at) "
+                    u"VALUES (%1, %2, '%3', '%4', %5) RETURNING id"_s.arg(thread).arg(customer)
+                            .arg(clientId, body).arg(1000 + i)).toLongLong();
+            QVERIFY(id > 0);
+            rows.append({id, customer, clientId, body});
+        }
+        highestUsed = std::get<0>(rows.constLast());
+        if (isSqlite()) {
+            QSqlQuery q(raw.db());
+            QVERIFY(q.exec(u"UPDATE sqlite_sequence SET seq = seq + 7 WHERE name = 'messages'"_s));
+            highestUsed += 7;
+        }
+    }
+    auto store = openStore(); // migrates to version 6
+    QVERIFY(store);
+    TAKE(version, store->schemaVersion());
+    QCOMPARE(version, latestSchemaVersion());
+    store->close();
+    {
+        RawDb raw(dbOptions());
+        QSqlQuery q(raw.db());
+        QVERIFY(q.exec(u"SELECT id, sender, client_id, body FROM messages ORDER BY id"_s));
+        QList<std::tuple<qint64, qint64, QString, QString>> after;
+        while (q.next())
+            after.append({q.value(0).toLongLong(), q.value(1).toLongLong(), q.value(2).toString(),
+                          q.value(3).toString()});
+        QCOMPARE(after, rows);
+        // The unique index leads with the clientId.
+        QStringList columns;
+        if (isSqlite()) {
+            QVERIFY(q.exec(u"SELECT name FROM pragma_index_list('messages') WHERE \"unique\" = 1 "
+                           u"AND origin = 'u'"_s));
+            QVERIFY(q.next());
+            const QString index = q.value(0).toString();
+            QVERIFY(!q.next()); // one, not two
+            QVERIFY(q.exec(u"SELECT name FROM pragma_index_info('%1') ORDER BY seqno"_s.arg(index)));
+            while (q.next())
+                columns.append(q.value(0).toString());
+            QVERIFY(q.exec(u"SELECT COUNT(*) FROM sqlite_master WHERE name = 'messages_rebuilt'"_s));
+            QVERIFY(q.next());
+            QCOMPARE(q.value(0).toInt(), 0);
+        } else {
+            QVERIFY(q.exec(u"SELECT a.attname FROM pg_index i "
+                           u"JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                           u"  AND a.attnum = ANY(i.indkey) "
+                           u"WHERE i.indrelid = 'messages'::regclass AND i.indisunique "
+                           u"  AND NOT i.indisprimary "
+                           u"ORDER BY array_position(i.indkey::int2[], a.attnum)"_s));
+            while (q.next())
+                columns.append(q.value(0).toString());
+        }
+        QCOMPARE(columns, (QStringList{u"client_id"_s, u"sender"_s}));
+    }
+    // The store carries on: an old clientId returns its message, a new one gets an id above
+    // every id used before the migration.
+    store = openStore();
+    QVERIFY(store);
+    TAKE(customerUser, store->userById(customer));
+    QVERIFY(customerUser.has_value());
+    const auto &[oldId, oldSender, oldClientId, oldBody] = rows.at(2);
+    bool ok = false;
+    const QList<AppendResult> results = send(
+            *store,
+            {NewMessage{thread, customer, oldClientId, u"again"_s}, msg(*customerUser, thread, u"new"_s)},
+            &ok);
+    QVERIFY(ok);
+    QCOMPARE(results.size(), 2);
+    QVERIFY(!results[0].created);
+    QCOMPARE(results[0].message.id, oldId);
+    QCOMPARE(results[0].message.text, oldBody);
+    QVERIFY(results[1].created);
+    QVERIFY2(results[1].message.id > highestUsed,
+             qPrintable(u"%1 after %2"_s.arg(results[1].message.id).arg(highestUsed)));
 }
 
 void TestStore::historyPages_data()

@@ -1,5 +1,6 @@
 #include "frames.h"
 
+#include <QDateTime>
 #include <QRandomGenerator>
 
 namespace bench {
@@ -38,6 +39,9 @@ qint64 parseInt(QByteArrayView s, qsizetype at, qsizetype *end = nullptr)
 // most, within parseInt()'s reach); odd, so the product has an inverse modulo 2^56 and the
 // driver gets the number back.
 constexpr char kScatteredMark = 'x';
+// Time-ordered ids: the prefix starts with this mark, replaced by the time when written.
+constexpr char kTimeMark = '@';
+constexpr int kTimeDigits = 12;
 constexpr quint64 kMixMask = (quint64(1) << 56) - 1;
 constexpr quint64 kMix = 0x9E3779B97F4A7C15ull & kMixMask; // odd
 
@@ -54,6 +58,16 @@ static_assert(((kMix * kMixInverse) & kMixMask) == 1);
 // The number after a clientId prefix: the sequence number, mixed when the prefix says so.
 void appendClientIdNumber(QByteArray &out, QByteArrayView prefix, qint64 seq)
 {
+    if (!prefix.isEmpty() && prefix.front() == kTimeMark) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        const quint64 ms = quint64(QDateTime::currentMSecsSinceEpoch());
+        char digits[kTimeDigits + 1];
+        for (int i = 0; i < kTimeDigits; ++i)
+            digits[i] = kHex[(ms >> (4 * (kTimeDigits - 1 - i))) & 0xf];
+        digits[kTimeDigits] = '-';
+        out.append(digits, kTimeDigits + 1);
+        prefix = prefix.sliced(1);
+    }
     out.append(prefix);
     const bool scattered = !prefix.isEmpty() && prefix.back() == kScatteredMark;
     appendInt(out, scattered ? qint64((quint64(seq) * kMix) & kMixMask) : seq);
@@ -97,7 +111,10 @@ QByteArray makeRunNonce()
 
 QByteArray clientIdPrefix(QByteArrayView nonce, int channel, IdOrder order)
 {
-    QByteArray prefix = nonce.toByteArray();
+    QByteArray prefix;
+    if (order == IdOrder::TimeOrdered)
+        prefix.append(kTimeMark);
+    prefix.append(nonce);
     prefix.append('-');
     appendInt(prefix, channel);
     prefix.append('-');
@@ -176,6 +193,11 @@ PusherFrame scanPusherFrame(QByteArrayView utf8)
 
 bool parseClientId(QByteArrayView clientId, QByteArrayView nonce, int &channel, qint64 &seq)
 {
+    // A time-ordered id: skip the time. (An id without it has the nonce's '-' earlier.)
+    if (clientId.size() > kTimeDigits && clientId[kTimeDigits] == '-'
+        && !(clientId.size() > nonce.size() && clientId.startsWith(nonce)
+             && clientId[nonce.size()] == '-'))
+        clientId = clientId.sliced(kTimeDigits + 1);
     if (!clientId.startsWith(nonce) || clientId.size() <= nonce.size()
         || clientId[nonce.size()] != '-')
         return false;

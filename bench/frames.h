@@ -14,6 +14,10 @@ QByteArray makeRunNonce();
 
 /// How one sender's clientIds follow each other.
 enum class IdOrder {
+    /// `<ms>-<nonce>-<channel>-<seq>`, `<ms>` the wall clock's milliseconds in 12 hex digits
+    /// at the time of sending: every id after every earlier one of any sender, as UUIDs of
+    /// version 7 (our client's) are, and each sender's ids in order too.
+    TimeOrdered,
     /// `<nonce>-<channel>-<seq>`: each id next to the one before in the server's
     /// (sender, clientId) index, as time-ordered ids (UUID version 7, our client's) are.
     Ordered,
@@ -25,7 +29,7 @@ enum class IdOrder {
 
 /// The clientId of message `seq` is this prefix followed by a number written by
 /// appendSendFrame() or appendPusherClientEvent() (`seq` itself when `order` is Ordered).
-QByteArray clientIdPrefix(QByteArrayView nonce, int channel, IdOrder order = IdOrder::Ordered);
+QByteArray clientIdPrefix(QByteArrayView nonce, int channel, IdOrder order = IdOrder::TimeOrdered);
 
 /// An ASCII message body of `bytes` characters without white space at either end.
 QByteArray makeText(int bytes);

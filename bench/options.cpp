@@ -131,9 +131,14 @@ std::variant<BenchOptions, QString> parseOptions(const QStringList &arguments, b
         QStringLiteral("Read the server's CPU time and RSS from /proc."), QStringLiteral("pid"));
     const auto label = opt(QStringLiteral("label"), QStringLiteral("Free text for the report."),
         QStringLiteral("text"));
+    const auto idOrder = opt(QStringLiteral("id-order"),
+        QStringLiteral("How clientIds follow each other: time (the time first, so every id "
+                       "follows every earlier one of any sender, as UUIDs of version 7 do; "
+                       "the default), sender (each sender's ids in order, no time in them) or "
+                       "scattered (each sender's in no order, as random UUIDs of version 4)."),
+        QStringLiteral("order"));
     const QCommandLineOption scatteredIds(QStringLiteral("scattered-ids"),
-        QStringLiteral("Each sender's clientIds in no order, as random UUIDs (version 4) are, "
-                       "instead of one after another, as time-ordered UUIDs (version 7) are."));
+        QStringLiteral("The same as --id-order scattered."));
     p.addOption(scatteredIds);
 
     if (!p.parse(arguments))
@@ -197,7 +202,19 @@ std::variant<BenchOptions, QString> parseOptions(const QStringList &arguments, b
         out = v;
         return true;
     };
-    o.scatteredIds = p.isSet(scatteredIds);
+    if (p.isSet(scatteredIds)) {
+        o.idOrder = IdOrder::Scattered;
+    } else if (p.isSet(idOrder)) {
+        const QString order = p.value(idOrder);
+        if (order == QLatin1String("time"))
+            o.idOrder = IdOrder::TimeOrdered;
+        else if (order == QLatin1String("sender"))
+            o.idOrder = IdOrder::Ordered;
+        else if (order == QLatin1String("scattered"))
+            o.idOrder = IdOrder::Scattered;
+        else
+            return QStringLiteral("--id-order must be time, sender or scattered");
+    }
     if (!intOpt(pairs, o.pairs, 1, 100000))
         return QStringLiteral("--pairs must be an integer from 1");
     if (!intOpt(fanout, o.fanout, 0, 100000))

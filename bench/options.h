@@ -1,6 +1,7 @@
 #pragma once
 
 #include "connection.h"
+#include "frames.h"
 
 #include <QString>
 #include <QStringList>
@@ -41,7 +42,7 @@ struct BenchOptions {
     double rate = 10; ///< Messages per second per sender (light mode).
     int window = 32; ///< Messages in flight per sender (full mode).
     int textBytes = 64;
-    bool scatteredIds = false; ///< IdOrder::Scattered clientIds (frames.h).
+    IdOrder idOrder = IdOrder::TimeOrdered; ///< How clientIds follow each other (frames.h).
     int threads = 1;
     int loginConcurrency = 4;
     /// Idle sessions: opened and logged in (or subscribed), then silent. The whole load in

@@ -230,8 +230,9 @@ QString describeModel(const BenchOptions &o)
     if (o.mode == LoadMode::Idle)
         return idleModel(o);
     const QString load = loadModel(o)
-        + (o.scatteredIds ? QStringLiteral("; clientIds scattered (as random UUIDs)")
-                          : QString());
+        + (o.idOrder == IdOrder::Scattered ? QStringLiteral("; clientIds scattered (as random UUIDs)")
+           : o.idOrder == IdOrder::Ordered ? QStringLiteral("; clientIds in order per sender, no time")
+                                           : QString());
     if (o.idleConnections > 0)
         return load + QStringLiteral("; beside them ") + idleModel(o);
     return load;
@@ -385,7 +386,11 @@ QJsonObject reportJson(
         { QStringLiteral("ratePerSender"), o.rate },
         { QStringLiteral("window"), o.window },
         { QStringLiteral("textBytes"), o.textBytes },
-        { QStringLiteral("scatteredIds"), o.scatteredIds },
+        { QStringLiteral("scatteredIds"), o.idOrder == IdOrder::Scattered },
+        { QStringLiteral("idOrder"),
+            o.idOrder == IdOrder::Scattered ? QStringLiteral("scattered")
+            : o.idOrder == IdOrder::Ordered ? QStringLiteral("sender")
+                                            : QStringLiteral("time") },
         { QStringLiteral("threads"), o.fanout > 0 ? 1 : o.threads },
         { QStringLiteral("client"),
             o.client == ClientKind::Lean ? QStringLiteral("lean") : QStringLiteral("qt") },

@@ -25,8 +25,7 @@ Worker::Worker(const BenchOptions &options, QList<ChannelSpec> channels, int idl
     for (const ChannelSpec &spec : channels) {
         auto ch = std::make_unique<Channel>();
         ch->spec = spec;
-        ch->prefix = clientIdPrefix(
-                m_nonce, spec.index, m_options.scatteredIds ? IdOrder::Scattered : IdOrder::Ordered);
+        ch->prefix = clientIdPrefix(m_nonce, spec.index, m_options.idOrder);
         ch->sender = std::make_unique<Session>();
         ch->sender->channel = ch.get();
         ch->sender->email = spec.senderEmail;

@@ -229,8 +229,10 @@ const char *const kPostgresCursorsByUser[] = {
 // anywhere in either order.
 // SQLite cannot drop a constraint written in CREATE TABLE, so the table is made again, its
 // rows copied with their ids, and its AUTOINCREMENT counter carried over (ids must never be
-// used twice, not even the ids of messages skipped or gone). No table refers to `messages`,
-// and it has no trigger (version 4) and no view.
+// used twice, not even the ids of messages skipped or gone). The uniqueness is then a unique
+// index, built after the copy (sorted once, not inserted into row by row: at 5,000,000
+// messages the migration took 40 s instead of 72). No table refers to `messages`, and it
+// has no trigger (version 4) and no view.
 const char *const kSqliteClientIdFirst[] = {
     R"(CREATE TABLE messages_rebuilt (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -239,8 +241,7 @@ const char *const kSqliteClientIdFirst[] = {
         client_id TEXT NOT NULL,
         body TEXT NOT NULL,
         created_at BIGINT NOT NULL,
-        updated_at BIGINT,
-        UNIQUE (client_id, sender)
+        updated_at BIGINT
     ))",
     R"(INSERT INTO messages_rebuilt (id, thread, sender, client_id, body, created_at, updated_at)
        SELECT id, thread, sender, client_id, body, created_at, updated_at FROM messages
@@ -250,6 +251,7 @@ const char *const kSqliteClientIdFirst[] = {
        SELECT 'messages_rebuilt', seq FROM sqlite_sequence WHERE name = 'messages')",
     "DROP TABLE messages",
     "ALTER TABLE messages_rebuilt RENAME TO messages",
+    "CREATE UNIQUE INDEX messages_client_id_sender ON messages(client_id, sender)",
     "CREATE INDEX messages_thread_id_sender ON messages(thread, id, sender)",
 };
 // PostgreSQL names the constraint of version 1 `<table>_<columns>_key`.

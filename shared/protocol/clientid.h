@@ -10,10 +10,11 @@ namespace dpichat {
 /// whose first 48 bits are the time in milliseconds since 1970 and whose last 62 are random.
 ///
 /// Why not random UUIDs (version 4): the server keeps `(sender, clientId)` unique in a B-tree
-/// index. Ids that grow with time go in next to each other, at the end of the sender's part of
-/// it; random ids each go to a page of their own, so every message dirties a page of the index
-/// and the server's commits write about a page of log per message (docs/performance.md,
-/// "Time-ordered clientIds").
+/// index ordered by clientId first. Ids that begin with the time go in next to each other, at
+/// the end of the index, whoever sends them; random ids each go to a page of their own, so
+/// every message dirties a page of the index and the server's commits write about a page of
+/// log per message (docs/performance.md, "Time-ordered clientIds" and "Time-ordered
+/// clientIds, one place in the index").
 ///
 /// Each id is greater than the one before it from the same generator, as a UUID and as its
 /// text, even within one millisecond or when the clock steps back: the 12 bits after the

@@ -109,6 +109,28 @@ QByteArray makeRunNonce()
     return nonce;
 }
 
+QString idOrderName(IdOrder order)
+{
+    switch (order) {
+    case IdOrder::TimeOrdered:
+        return QStringLiteral("time");
+    case IdOrder::PerSender:
+        return QStringLiteral("sender");
+    case IdOrder::Scattered:
+        return QStringLiteral("scattered");
+    }
+    return {};
+}
+
+std::optional<IdOrder> idOrderFromName(QStringView name)
+{
+    for (const IdOrder order : {IdOrder::TimeOrdered, IdOrder::PerSender, IdOrder::Scattered}) {
+        if (name == idOrderName(order))
+            return order;
+    }
+    return std::nullopt;
+}
+
 QByteArray clientIdPrefix(QByteArrayView nonce, int channel, IdOrder order)
 {
     QByteArray prefix;

@@ -2,6 +2,10 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QString>
+#include <QStringView>
+
+#include <optional>
 
 /// The load generator's hot path: send frames written by hand and server frames scanned
 /// for the few fields it needs, without building a QJsonDocument per frame. Frames the
@@ -18,17 +22,22 @@ enum class IdOrder {
     /// at the time of sending: every id after every earlier one of any sender, as UUIDs of
     /// version 7 (our client's) are, and each sender's ids in order too.
     TimeOrdered,
-    /// `<nonce>-<channel>-<seq>`: each id next to the one before in the server's
-    /// (sender, clientId) index, as time-ordered ids (UUID version 7, our client's) are.
-    Ordered,
+    /// `<nonce>-<channel>-<seq>`: each sender's ids in order, the senders' not among each
+    /// other (a client that counts, without the time).
+    PerSender,
     /// `<nonce>-<channel>-x<n>`, `n` the sequence number mixed by an invertible
     /// multiplication: each id at a place of its own in that index, as random ids (UUID
     /// version 4) are.
     Scattered,
 };
 
+/// The name of `order` on the command line and in the JSON: "time", "sender", "scattered".
+QString idOrderName(IdOrder order);
+/// The order named `name`; nothing for a name idOrderName() does not give.
+std::optional<IdOrder> idOrderFromName(QStringView name);
+
 /// The clientId of message `seq` is this prefix followed by a number written by
-/// appendSendFrame() or appendPusherClientEvent() (`seq` itself when `order` is Ordered).
+/// appendSendFrame() or appendPusherClientEvent() (`seq` itself unless `order` is Scattered).
 QByteArray clientIdPrefix(QByteArrayView nonce, int channel, IdOrder order = IdOrder::TimeOrdered);
 
 /// An ASCII message body of `bytes` characters without white space at either end.

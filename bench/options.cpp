@@ -205,15 +205,10 @@ std::variant<BenchOptions, QString> parseOptions(const QStringList &arguments, b
     if (p.isSet(scatteredIds)) {
         o.idOrder = IdOrder::Scattered;
     } else if (p.isSet(idOrder)) {
-        const QString order = p.value(idOrder);
-        if (order == QLatin1String("time"))
-            o.idOrder = IdOrder::TimeOrdered;
-        else if (order == QLatin1String("sender"))
-            o.idOrder = IdOrder::Ordered;
-        else if (order == QLatin1String("scattered"))
-            o.idOrder = IdOrder::Scattered;
-        else
+        const std::optional<IdOrder> order = idOrderFromName(p.value(idOrder));
+        if (!order)
             return QStringLiteral("--id-order must be time, sender or scattered");
+        o.idOrder = *order;
     }
     if (!intOpt(pairs, o.pairs, 1, 100000))
         return QStringLiteral("--pairs must be an integer from 1");

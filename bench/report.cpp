@@ -231,7 +231,7 @@ QString describeModel(const BenchOptions &o)
         return idleModel(o);
     const QString load = loadModel(o)
         + (o.idOrder == IdOrder::Scattered ? QStringLiteral("; clientIds scattered (as random UUIDs)")
-           : o.idOrder == IdOrder::Ordered ? QStringLiteral("; clientIds in order per sender, no time")
+           : o.idOrder == IdOrder::PerSender ? QStringLiteral("; clientIds in order per sender, no time")
                                            : QString());
     if (o.idleConnections > 0)
         return load + QStringLiteral("; beside them ") + idleModel(o);
@@ -387,10 +387,7 @@ QJsonObject reportJson(
         { QStringLiteral("window"), o.window },
         { QStringLiteral("textBytes"), o.textBytes },
         { QStringLiteral("scatteredIds"), o.idOrder == IdOrder::Scattered },
-        { QStringLiteral("idOrder"),
-            o.idOrder == IdOrder::Scattered ? QStringLiteral("scattered")
-            : o.idOrder == IdOrder::Ordered ? QStringLiteral("sender")
-                                            : QStringLiteral("time") },
+        { QStringLiteral("idOrder"), idOrderName(o.idOrder) },
         { QStringLiteral("threads"), o.fanout > 0 ? 1 : o.threads },
         { QStringLiteral("client"),
             o.client == ClientKind::Lean ? QStringLiteral("lean") : QStringLiteral("qt") },

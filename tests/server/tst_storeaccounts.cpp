@@ -281,6 +281,8 @@ void TestStoreAccounts::userStats()
     const StoredUser a = addUser(*store, u"a@example.com"_s, Role::Admin, &ok);
     const StoredUser c1 = addUser(*store, u"c1@example.com"_s, Role::Customer, &ok);
     const StoredUser c2 = addUser(*store, u"c2@example.com"_s, Role::Member, &ok);
+    const StoredUser b = addUser(*store, u"b@example.com"_s, Role::Admin, &ok);
+    const StoredUser c3 = addUser(*store, u"c3@example.com"_s, Role::Customer, &ok);
     QVERIFY(ok);
     const auto r = send(*store,
                         {msg(c1, c1.threadId, u"1"_s), msg(a, c1.threadId, u"2"_s),
@@ -291,7 +293,7 @@ void TestStoreAccounts::userStats()
     QVERIFY(!hasError(store->advanceReadCursor(c1.threadId, a.user.id, r[0].message.id)));
     QVERIFY(!hasError(store->advanceReadCursor(c2.threadId, c2.user.id, r[5].message.id)));
     TAKE(stats, store->userStats());
-    QCOMPARE(stats.size(), 3);
+    QCOMPARE(stats.size(), 5);
     QCOMPARE(stats[0].userId, a.user.id);
     QCOMPARE(stats[0].role, Role::Admin);
     QCOMPARE(stats[0].email, u"a@example.com"_s);
@@ -301,6 +303,21 @@ void TestStoreAccounts::userStats()
     QCOMPARE(stats[1].unread, 3);
     QCOMPARE(stats[2].sent, 1);
     QCOMPARE(stats[2].unread, 0);
+    // An admin who has read nothing has every message of every thread unread; a customer
+    // with an empty thread has none.
+    QCOMPARE(stats[3].userId, b.user.id);
+    QCOMPARE(stats[3].sent, 0);
+    QCOMPARE(stats[3].unread, 6);
+    QCOMPARE(stats[4].userId, c3.user.id);
+    QCOMPARE(stats[4].unread, 0);
+    // Reading moves only the reader's count: b reads c2's thread, then c1 reads to "4".
+    QVERIFY(!hasError(store->advanceReadCursor(c2.threadId, b.user.id, r[5].message.id)));
+    QVERIFY(!hasError(store->advanceReadCursor(c1.threadId, c1.user.id, r[3].message.id)));
+    TAKE(after, store->userStats());
+    QCOMPARE(after[3].unread, 5);
+    QCOMPARE(after[1].unread, 1); // "5".
+    QCOMPARE(after[0].unread, 2);
+    QCOMPARE(after[2].unread, 0);
     TAKE(total, store->messageCount());
     QCOMPARE(total, 6);
 }

@@ -115,6 +115,12 @@ void LogFlusher::run()
 
 bool LogFlusher::flush()
 {
+    // After a failed flush the log's state on disk is unknown: Linux reports a failed
+    // write-back once and may report the next flush as done although the pages it lost are
+    // gone. SQLite's recovery then stops at the first frame that did not reach the disk, and
+    // every commit after it would go with it. So nothing is acknowledged any more.
+    if (m_failed)
+        return false;
     // SQLite removes the log only when its last connection closes; should that happen (or
     // someone remove it) while this runs, flush the file that now has the name.
     struct stat st;
@@ -134,7 +140,9 @@ bool LogFlusher::flush()
     } while (rc != 0 && errno == EINTR);
     if (rc != 0) {
         qCCritical(lcStore) << "flushing the write-ahead log failed:" << std::strerror(errno)
-                            << "- the messages of this flush are not acknowledged";
+                            << "- no message is acknowledged as stored from now on; restart the"
+                            << "server once the disk is fixed";
+        m_failed = true;
         return false;
     }
     return true;

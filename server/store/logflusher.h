@@ -30,7 +30,8 @@ class LogFlusher
 {
 public:
     /// Runs on the flusher's thread once the batch is flushed; `flushed` is false when the
-    /// flush failed (the batch must not be acknowledged as stored).
+    /// flush failed (the batch must not be acknowledged as stored). After one failed flush
+    /// every later batch is reported as not flushed too, until the flusher is made again.
     using Done = std::function<void(bool flushed)>;
 
     /// Opens `logPath` (it must exist: SQLite creates it when the database opens in WAL
@@ -70,6 +71,7 @@ private:
     std::uint64_t m_flushedCommits = 0;
     std::uint64_t m_flushes = 0;
     bool m_stop = false;
+    bool m_failed = false; ///< On the flusher's thread only: a flush failed.
     std::thread m_thread;
 };
 

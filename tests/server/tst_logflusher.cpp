@@ -1,7 +1,7 @@
 // The write-ahead log flushed on a thread of its own (LogFlusher), and the Committer that
 // uses it: callbacks run in commit order and only after a flush that follows their commit,
 // awaitFlushed() waits for every commit begun before it, a failed flush is reported as
-// such, and messages acknowledged through the Committer are in the database when it opens
+// such (and so is every flush after it), and messages acknowledged through the Committer are in the database when it opens
 // again.
 
 #include "metrics/metrics.h"
@@ -121,6 +121,45 @@ private Q_SLOTS:
         flusher->committed([&](bool ok) { result = ok ? 1 : 0; });
         flusher->awaitFlushed();
         QCOMPARE(result.load(), 0);
+    }
+
+    void acknowledgesNothingAfterAFailedFlush()
+    {
+        // The log at first a FIFO (its flush fails), then replaced by a regular file, which
+        // the flusher opens in its place and could flush. After the failure it must not
+        // report any batch as flushed: what the failed flush lost would take the later
+        // commits with it on recovery.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(u"chat.db-wal"_s);
+        QCOMPARE(::mkfifo(QFile::encodeName(path).constData(), 0600), 0);
+        auto flusher = openFlusher(path);
+        QVERIFY(flusher);
+        QTest::ignoreMessage(QtCriticalMsg, QRegularExpression(u"flushing the write-ahead log failed"_s));
+        const auto flushOne = [&] {
+            std::atomic<int> result{-1};
+            flusher->beginCommit();
+            flusher->committed([&](bool ok) { result = ok ? 1 : 0; });
+            flusher->awaitFlushed();
+            return result.load();
+        };
+        QCOMPARE(flushOne(), 0);
+        QVERIFY(QFile::remove(path));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        QCOMPARE(file.write(QByteArray(4096, 'x')), qint64(4096));
+        file.close();
+        QCOMPARE(flushOne(), 0);
+        QCOMPARE(flushOne(), 0);
+        // A new flusher over the regular file flushes it: the refusal above was the
+        // failure remembered, not this file.
+        auto fresh = openFlusher(path);
+        QVERIFY(fresh);
+        std::atomic<int> result{-1};
+        fresh->beginCommit();
+        fresh->committed([&](bool ok) { result = ok ? 1 : 0; });
+        fresh->awaitFlushed();
+        QCOMPARE(result.load(), 1);
     }
 
     void refusesAMissingLog()

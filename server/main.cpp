@@ -183,6 +183,7 @@ int main(int argc, char *argv[])
             ownCheckpoints && storeOptions.synchronous.trimmed().toUpper() == u"FULL";
     server.setStorageThreadStore([storeOptions, notifyOthers, flushLog]() -> std::unique_ptr<Store> {
         SqlStoreOptions writerOptions = storeOptions;
+        writerOptions.appendsOnly = true;
         if (flushLog)
             writerOptions.synchronous = QStringLiteral("NORMAL");
         auto writer = std::make_unique<SqlStore>(writerOptions);

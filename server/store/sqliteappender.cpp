@@ -51,6 +51,13 @@ SqliteAppender::SqliteAppender(sqlite3 *db)
 
 SqliteAppender::~SqliteAppender() = default;
 
+ProtocolError unknownReference(const char *what, qint64 id)
+{
+    qCWarning(lcStore) << "messages not stored: they name a" << what << id
+                       << "that is not in the database";
+    return ProtocolError{ErrorCode::Internal, u"the database failed"_s};
+}
+
 ProtocolError sqliteFailure(sqlite3 *db, const char *what)
 {
     qCWarning(lcStore).noquote() << "database failure in" << what << "- native code"
@@ -116,7 +123,12 @@ std::optional<ProtocolError> SqliteAppender::countIntoThread(qint64 thread, qint
     sqlite3_bind_int64(s, column++, newest.id);
     sqlite3_bind_int64(s, column++, newest.id);
     sqlite3_bind_int64(s, column++, thread);
-    return run(m_db, s, "count messages into their thread");
+    if (auto error = run(m_db, s, "count messages into their thread"))
+        return error;
+    // No row counted: no such thread (the messages' reference, checked here once per thread).
+    if (sqlite3_changes(m_db) != 1)
+        return unknownReference("thread", thread);
+    return std::nullopt;
 }
 
 std::optional<ProtocolError> SqliteAppender::countIntoCursor(qint64 thread, qint64 sender,
@@ -135,11 +147,18 @@ std::optional<ProtocolError> SqliteAppender::countIntoCursor(qint64 thread, qint
 sqlite3_stmt *SqliteAppender::statement(int rows)
 {
     return prepared(m_db, m_statements[rows], [rows] {
+        // OR IGNORE, not ON CONFLICT DO NOTHING: both skip a row whose (sender, clientId) is
+        // stored, the only uniqueness the table has besides its id. But under DO NOTHING a
+        // NOT NULL column keeps the statement's default of ABORT, so SQLite keeps a statement
+        // journal for every INSERT of several rows, as it does for a foreign key it enforces.
+        // With neither (SqlStoreOptions::appendsOnly) the statement has nothing to undo alone.
+        // Every value bound is non-null; a row skipped anyway is found missing by
+        // idsByClientId(), which then fails the batch.
         QByteArray text =
-                "INSERT INTO messages (thread, sender, client_id, body, created_at) VALUES ";
+                "INSERT OR IGNORE INTO messages (thread, sender, client_id, body, created_at) "
+                "VALUES ";
         for (int i = 0; i < rows; ++i)
             text += i == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
-        text += " ON CONFLICT (sender, client_id) DO NOTHING";
         return text;
     });
 }

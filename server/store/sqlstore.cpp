@@ -213,7 +213,7 @@ std::optional<ProtocolError> SqlStore::configureSqlite()
     }
     const QStringList pragmas{
         u"PRAGMA busy_timeout = %1"_s.arg(std::max(0, m_options.busyTimeoutMs)),
-        u"PRAGMA foreign_keys = ON"_s,
+        m_options.appendsOnly ? u"PRAGMA foreign_keys = OFF"_s : u"PRAGMA foreign_keys = ON"_s,
         u"PRAGMA journal_mode = WAL"_s,
         u"PRAGMA synchronous = %1"_s.arg(synchronous),
         // The default page cache (2 MiB) holds a fraction of what an admin's inbox reads (the

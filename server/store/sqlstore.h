@@ -38,6 +38,14 @@ struct SqlStoreOptions
     /// log into the database file itself. SQLite's default; a server raises it and runs a
     /// WalCheckpointer.
     int walAutoCheckpointPages = 1000;
+    /// SQLite: the connection appends messages and does nothing else (the server's storage
+    /// thread). SQLite then does not enforce its foreign keys; appendMessages() checks the
+    /// same references itself, once per batch (every sender a user, every thread a thread).
+    /// Enforced by SQLite, a reference that might fail makes every INSERT of several rows
+    /// keep a statement journal, a copy of each page it changes, so that the statement alone
+    /// can be undone: at full speed that copying was about a third of the storage thread's
+    /// work (docs/performance.md, "Inserts without a statement journal").
+    bool appendsOnly = false;
 };
 
 /// The Store over QtSql. Prepared statements only; the hot ones are prepared once at open().

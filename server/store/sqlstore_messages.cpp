@@ -124,8 +124,12 @@ Expected<QList<AppendResult>> SqlStore::appendMessages(const QList<NewMessage> &
                     nq.addBindValue(in.sender);
                     if (!nq.exec())
                         return sql::failure(nq, "read sender name"_L1);
-                    name = senderNames.insert(in.sender,
-                                              nq.next() ? nq.value(0).toString() : QString());
+                    // The messages' reference to their sender, checked here once per sender
+                    // (SQLite does not enforce it on a storage thread's connection:
+                    // SqlStoreOptions::appendsOnly).
+                    if (!nq.next())
+                        return unknownReference("sender", in.sender);
+                    name = senderNames.insert(in.sender, nq.value(0).toString());
                 }
                 r.message.senderName = *name;
                 results.append(r);
@@ -199,6 +203,8 @@ std::optional<ProtocolError> SqlStore::countAppended(const QList<AppendResult> &
             q.addBindValue(value);
         if (!q.exec())
             return sql::failure(q, "count messages into their thread"_L1);
+        if (q.numRowsAffected() != 1)
+            return unknownReference("thread", thread);
     }
     for (const auto &[key, added] : senders) {
         if (native) {

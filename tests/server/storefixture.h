@@ -104,9 +104,12 @@ protected:
         return options;
     }
     bool isSqlite() const { return !m_pg; }
-    std::unique_ptr<SqlStore> openStore()
+    // appendsOnly: a store like the server's storage thread's (SqlStoreOptions::appendsOnly).
+    std::unique_ptr<SqlStore> openStore(bool appendsOnly = false)
     {
-        auto store = std::make_unique<SqlStore>(dbOptions());
+        SqlStoreOptions options = dbOptions();
+        options.appendsOnly = appendsOnly;
+        auto store = std::make_unique<SqlStore>(options);
         const Expected<bool> opened = store->open();
         if (hasError(opened))
             return nullptr;

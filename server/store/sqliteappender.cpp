@@ -2,6 +2,7 @@
 
 #include "logging.h"
 #include "migrations.h"
+#include "sqlutil.h"
 
 #include <QSqlDriver>
 #include <QSqlQuery>
@@ -50,13 +51,6 @@ SqliteAppender::SqliteAppender(sqlite3 *db)
 }
 
 SqliteAppender::~SqliteAppender() = default;
-
-ProtocolError unknownReference(const char *what, qint64 id)
-{
-    qCWarning(lcStore) << "messages not stored: they name a" << what << id
-                       << "that is not in the database";
-    return ProtocolError{ErrorCode::Internal, u"the database failed"_s};
-}
 
 ProtocolError sqliteFailure(sqlite3 *db, const char *what)
 {
@@ -127,7 +121,7 @@ std::optional<ProtocolError> SqliteAppender::countIntoThread(qint64 thread, qint
         return error;
     // No row counted: no such thread (the messages' reference, checked here once per thread).
     if (sqlite3_changes(m_db) != 1)
-        return unknownReference("thread", thread);
+        return sql::unknownReference("thread", thread);
     return std::nullopt;
 }
 

@@ -25,9 +25,6 @@ sqlite3 *sameBuildSqliteHandle(const QSqlDatabase &db);
 /// Logs a failure of SQLite's own API on `db` (SQLite's message, which never quotes values)
 /// and gives the Internal error the Store interface promises, like sql::failure().
 ProtocolError sqliteFailure(sqlite3 *db, const char *what);
-/// Logs that a batch names a `what` (sender, thread) with an id the database does not have,
-/// and returns the error that fails the batch.
-ProtocolError unknownReference(const char *what, qint64 id);
 
 /// Finalizes a statement of SQLite's own API with its owner.
 struct SqliteFinalizer

@@ -128,7 +128,7 @@ Expected<QList<AppendResult>> SqlStore::appendMessages(const QList<NewMessage> &
                     // (SQLite does not enforce it on a storage thread's connection:
                     // SqlStoreOptions::appendsOnly).
                     if (!nq.next())
-                        return unknownReference("sender", in.sender);
+                        return sql::unknownReference("sender", in.sender);
                     name = senderNames.insert(in.sender, nq.value(0).toString());
                 }
                 r.message.senderName = *name;
@@ -204,7 +204,7 @@ std::optional<ProtocolError> SqlStore::countAppended(const QList<AppendResult> &
         if (!q.exec())
             return sql::failure(q, "count messages into their thread"_L1);
         if (q.numRowsAffected() != 1)
-            return unknownReference("thread", thread);
+            return sql::unknownReference("thread", thread);
     }
     for (const auto &[key, added] : senders) {
         if (native) {

@@ -28,6 +28,13 @@ ProtocolError failure(const QSqlQuery &query, QLatin1StringView what)
     return failure(query.lastError(), what);
 }
 
+ProtocolError unknownReference(const char *what, qint64 id)
+{
+    qCWarning(lcStore) << "messages not stored: they name a" << what << id
+                       << "that is not in the database";
+    return ProtocolError{ErrorCode::Internal, u"the database failed"_s};
+}
+
 bool isSqlite(const QSqlDatabase &db)
 {
     return db.driverName() == u"QSQLITE";

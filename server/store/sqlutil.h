@@ -20,6 +20,9 @@ namespace dpichat::server::sql {
 /// Internal error the Store interface promises for every database failure.
 ProtocolError failure(const QSqlError &error, QLatin1StringView what);
 ProtocolError failure(const QSqlQuery &query, QLatin1StringView what);
+/// Logs that messages name a `what` (sender, thread) with an id the database does not have,
+/// and gives the same Internal error, which fails their batch.
+ProtocolError unknownReference(const char *what, qint64 id);
 
 bool isSqlite(const QSqlDatabase &db);
 bool isPostgres(const QSqlDatabase &db);

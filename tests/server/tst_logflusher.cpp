@@ -1,8 +1,8 @@
 // The write-ahead log flushed on a thread of its own (LogFlusher), and the Committer that
 // uses it: callbacks run in commit order and only after a flush that follows their commit,
 // awaitFlushed() waits for every commit begun before it, a failed flush is reported as
-// such (and so is every flush after it), and messages acknowledged through the Committer are in the database when it opens
-// again.
+// such (and so is every flush after it), and messages acknowledged through the Committer
+// are in the database when it opens again.
 
 #include "metrics/metrics.h"
 #include "net/committer.h"

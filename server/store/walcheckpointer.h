@@ -27,6 +27,8 @@ class WalCheckpointWorker;
 ///
 /// Checkpoints are PASSIVE: they copy what no reader still needs and never wait for a lock,
 /// so neither the writer nor a reader ever waits for this thread.
+/// While the log grows fast it also starts writing the database file back to the disk as it
+/// copies, so that the storage thread's flush at the limit finds little left to write.
 class WalCheckpointer
 {
 public:

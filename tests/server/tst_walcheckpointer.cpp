@@ -5,6 +5,7 @@
 #include "store/sqlstore.h"
 #include "store/walcheckpointer.h"
 
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
@@ -69,6 +70,17 @@ private:
             }
         }
         QSqlDatabase::removeDatabase(u"copy"_s);
+        return n;
+    }
+
+    // How many of this process's open descriptors name `path` (Linux: /proc/self/fd).
+    static int descriptorsOn(const QString &path)
+    {
+        const QString target = QFileInfo(path).canonicalFilePath();
+        const QDir fds(u"/proc/self/fd"_s);
+        int n = 0;
+        for (const QString &fd : fds.entryList(QDir::Files | QDir::System | QDir::NoDotAndDotDot))
+            n += QFileInfo(fds.filePath(fd)).symLinkTarget() == target;
         return n;
     }
 
@@ -173,6 +185,44 @@ private Q_SLOTS:
             // between two commits now and then).
             QVERIFY2(frames > kBatches * 10, qPrintable(QString::number(frames)));
         }
+    }
+
+    // Under a steady stream of commits the thread starts writing the database file back after
+    // its checkpoints, through a descriptor of its own: it holds one while it runs and none
+    // once stopped, and every message is in the file alone after stop().
+    void closesItsOwnDescriptor()
+    {
+        if (!QFileInfo::exists(u"/proc/self/fd"_s))
+            QSKIP("no /proc/self/fd to count descriptors with");
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        SqlStoreOptions options;
+        options.database = dir.filePath(u"chat.db"_s);
+        options.synchronous = u"NORMAL"_s;
+        options.walAutoCheckpointPages = 0;
+        SqlStore store(options);
+        const auto customer = openWithCustomer(store);
+        QVERIFY(customer);
+        const int before = descriptorsOn(options.database);
+        QVERIFY(before >= 1); // The store's own connection.
+        {
+            WalCheckpointer checkpointer(options.database, u"NORMAL"_s,
+                                         std::chrono::milliseconds(20),
+                                         std::chrono::milliseconds(20));
+            checkpointer.start();
+            // Its connection and its own descriptor, once its thread has opened them.
+            QTRY_COMPARE_WITH_TIMEOUT(descriptorsOn(options.database), before + 2, 10000);
+            // Enough commits, quickly enough, for the busy interval and the write-back.
+            QVERIFY(append(store, *customer, 100));
+            checkpointer.stop();
+        }
+        QCOMPARE(messagesInFileAlone(options.database, dir.filePath(u"copy.db"_s)),
+                 qint64(100 * 100));
+        // SQLite keeps a closed connection's descriptor while another connection of the
+        // process holds a lock on the file (closing it would drop the process's locks), so
+        // the count is checked with every connection closed: none is left.
+        store.close();
+        QCOMPARE(descriptorsOn(options.database), 0);
     }
 
     void stopsWithoutADatabase()

@@ -122,7 +122,7 @@ private:
     // storage thread's own checkpoint at SqlStoreOptions::walAutoCheckpointPages flushed
     // them all at once: at full speed 62-65 ms every second and a half, with every message
     // waiting behind it. Written back along the way, that flush found 7-20 ms of work and
-    // full speed's p99 fell from 53-86 ms to 36-46 (docs/performance.md, "The database file
+    // full speed's p99 fell from 47-86 ms to 33-50 (docs/performance.md, "The database file
     // written back as it is copied"). Only while the log grows fast (at a light load the
     // checkpoints often copy everything and SQLite flushes the file itself; writing back
     // beside the log's flushes made the light load slower) and at most every

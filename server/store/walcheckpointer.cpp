@@ -13,7 +13,6 @@
 #include <chrono>
 
 #include <fcntl.h>
-#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 
@@ -32,6 +31,7 @@ public:
                            + QUuid::createUuid().toString(QUuid::WithoutBraces))
     {
         m_timer.setParent(this); // Moves to the worker's thread with it.
+        m_databaseFile.setParent(this);
         m_timer.setInterval(interval);
         m_timer.setTimerType(Qt::CoarseTimer);
         QObject::connect(&m_timer, &QTimer::timeout, this, [this] { checkpoint(); });
@@ -54,7 +54,10 @@ public:
         // This connection never commits, so its own automatic checkpoint never runs; the
         // PASSIVE mode below never calls the busy handler.
         // For startWritingBack() only; without it the checkpoints work as before.
-        m_databaseFile = ::open(QFile::encodeName(m_path).constData(), O_RDONLY | O_CLOEXEC);
+        m_databaseFile.setFileName(m_path);
+        if (!m_databaseFile.open(QIODevice::ReadOnly))
+            qCInfo(lcStore) << "checkpoints write the database file back only when SQLite"
+                            << "flushes it:" << m_databaseFile.errorString();
         m_open = true;
         m_timer.start();
     }
@@ -65,9 +68,7 @@ public:
         if (m_open)
             checkpoint();
         m_open = false;
-        if (m_databaseFile >= 0)
-            ::close(m_databaseFile);
-        m_databaseFile = -1;
+        m_databaseFile.close();
         if (QSqlDatabase::contains(m_connectionName)) {
             QSqlDatabase::database(m_connectionName, false).close();
             QSqlDatabase::removeDatabase(m_connectionName);
@@ -131,10 +132,9 @@ private:
     // still comes before the log starts over, and a write error is reported to it there.
     void startWritingBack()
     {
-        if (m_databaseFile < 0)
-            return;
 #ifdef Q_OS_LINUX
-        ::sync_file_range(m_databaseFile, 0, 0, SYNC_FILE_RANGE_WRITE);
+        if (m_databaseFile.isOpen())
+            ::sync_file_range(m_databaseFile.handle(), 0, 0, SYNC_FILE_RANGE_WRITE);
 #endif
     }
 
@@ -148,7 +148,7 @@ private:
     int m_lastFrames = -1;
     int m_lastCopied = -1;
     std::chrono::steady_clock::time_point m_lastWriteBack;
-    int m_databaseFile = -1;
+    QFile m_databaseFile;
     std::chrono::steady_clock::time_point m_lastTime;
 
     QString m_path;

@@ -73,6 +73,7 @@ Expected<bool> Server::start()
         m_metricsServer = std::make_unique<MetricsServer>(m_metrics, m_store, [this] {
             return Metrics::Gauges{m_listener.connectionCount(), m_router.sessionCount()};
         });
+        m_metricsServer->setStorageProblemSource([this] { return m_committer.storageProblem(); });
         auto port = m_metricsServer->listen(m_config.metricsListen, quint16(m_config.metricsPort));
         if (const auto *e = std::get_if<ProtocolError>(&port))
             return *e;

@@ -48,6 +48,13 @@ QHttpServerResponse MetricsServer::health()
                                    QByteArrayLiteral("database unavailable\n"),
                                    QHttpServerResponse::StatusCode::ServiceUnavailable);
     }
+    if (m_storageProblem) {
+        if (const QString problem = m_storageProblem(); !problem.isEmpty()) {
+            return QHttpServerResponse(QByteArrayLiteral("text/plain"),
+                                       "cannot store messages: " + problem.toUtf8() + '\n',
+                                       QHttpServerResponse::StatusCode::ServiceUnavailable);
+        }
+    }
     return QHttpServerResponse(QByteArrayLiteral("text/plain"), QByteArrayLiteral("ok\n"));
 }
 

@@ -12,8 +12,8 @@ namespace dpichat::server {
 
 class Store;
 
-/// The operators' HTTP port: `/healthz` (200 "ok" when the database answers a trivial query,
-/// 503 otherwise) and `/metrics` (Prometheus text). Separate from the chat port so that it
+/// The operators' HTTP port: `/healthz` (200 "ok" when the database answers a trivial query
+/// and messages can be stored, 503 with the reason otherwise) and `/metrics` (Prometheus text). Separate from the chat port so that it
 /// can stay on loopback.
 class MetricsServer : public QObject
 {
@@ -24,6 +24,12 @@ public:
     MetricsServer(Metrics &metrics, Store &store, GaugeSource gauges, QObject *parent = nullptr);
     ~MetricsServer() override;
 
+    /// Why the server cannot store messages, or empty while it can.
+    using ProblemSource = std::function<QString()>;
+    /// /healthz answers 503 with this reason while it is not empty (a failed flush of the
+    /// log: the database still answers reads, but no message is acknowledged any more).
+    void setStorageProblemSource(ProblemSource source) { m_storageProblem = std::move(source); }
+
     /// Starts listening (port 0 picks a free one); returns the port or a one-line reason.
     Expected<quint16> listen(const QHostAddress &address, quint16 port);
 
@@ -33,6 +39,7 @@ private:
     Metrics &m_metrics;
     Store &m_store;
     GaugeSource m_gauges;
+    ProblemSource m_storageProblem;
     QHttpServer m_http;
 };
 

@@ -130,6 +130,9 @@ void Committer::startBatch()
             QMetaObject::invokeMethod(this, [this] { committed(); }, Qt::QueuedConnection);
             flusher.committed([this, stored = std::move(stored)](bool flushed) {
                 QMetaObject::invokeMethod(this, [this, flushed, stored] {
+                    if (!flushed && m_storageProblem.isEmpty())
+                        m_storageProblem = QStringLiteral("flushing the write-ahead log failed;"
+                                                          " restart the server once the disk is fixed");
                     finishFlushed(flushed ? stored
                                           : Expected<QList<AppendResult>>(ProtocolError{
                                                   ErrorCode::Internal,

@@ -60,6 +60,9 @@ public:
     bool flushesLogSeparately() const { return m_flusher != nullptr; }
 
     qint64 transactions() const { return m_transactions; }
+    /// Why no message can be stored any more, or empty while they can: set once a flush of
+    /// the log failed (nothing is acknowledged after that until the server restarts).
+    QString storageProblem() const { return m_storageProblem; }
 
 private:
     class Worker;
@@ -82,6 +85,7 @@ private:
     bool m_busy = false;        ///< A batch is being stored.
     bool m_startScheduled = false;
     qint64 m_transactions = 0;
+    QString m_storageProblem;
     QThread m_thread;
     std::unique_ptr<Worker> m_worker;
     std::unique_ptr<LogFlusher> m_flusher;

@@ -1,14 +1,19 @@
 // /healthz follows the database: 200 "ok" while it answers, 503 (and a database error in
-// /metrics) once it does not. In-process, so the test can take the database away.
+// /metrics) once it does not, and 503 with the reason once messages can no longer be stored
+// (a failed flush of the log). In-process, so the test can take the database away.
 
 #include "metrics/metrics.h"
 #include "metrics/metricsserver.h"
+#include "net/committer.h"
 #include "store/sqlstore.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <sys/stat.h>
 
 using namespace Qt::StringLiterals;
 using namespace dpichat::server;
@@ -19,6 +24,7 @@ class TstHealthz : public QObject
 
 private Q_SLOTS:
     void followsTheDatabase();
+    void reportsAFailedLogFlush();
 
 private:
     std::pair<int, QByteArray> get(quint16 port, const QString &path);
@@ -65,6 +71,61 @@ void TstHealthz::followsTheDatabase()
     const auto taken = second.listen(QHostAddress::LocalHost, port);
     QVERIFY(dpichat::hasError(taken));
     QVERIFY(std::get<dpichat::ProtocolError>(taken).message.contains(u"cannot listen for metrics"_s));
+}
+
+void TstHealthz::reportsAFailedLogFlush()
+{
+    // Wired as the server wires it: SQLite under FULL, the log flushed by the Committer's
+    // flusher, /healthz asking the Committer.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    SqlStoreOptions options;
+    options.database = dir.filePath(u"chat.db"_s);
+    SqlStore store(options);
+    QVERIFY(!dpichat::hasError(store.open()));
+    const auto added = store.addUser(u"c@example.com"_s, u"c"_s, dpichat::Role::Customer, "hash"_ba);
+    QVERIFY(!dpichat::hasError(added));
+    const StoredUser user = std::get<StoredUser>(added);
+    Metrics metrics;
+    Committer committer(store, metrics);
+    QVERIFY(!dpichat::hasError(committer.startStorageThread([options] {
+        SqlStoreOptions writer = options;
+        writer.synchronous = u"NORMAL"_s;
+        return std::make_unique<SqlStore>(writer);
+    }, true)));
+    MetricsServer http(metrics, store, [] { return Metrics::Gauges{}; });
+    http.setStorageProblemSource([&committer] { return committer.storageProblem(); });
+    const auto listening = http.listen(QHostAddress::LocalHost, 0);
+    QVERIFY(!dpichat::hasError(listening));
+    const quint16 port = std::get<quint16>(listening);
+
+    int stored = 0, refused = 0;
+    const auto send = [&](const QString &clientId) {
+        committer.submit(NewMessage{user.threadId, user.user.id, clientId, u"text"_s},
+                         [&](const dpichat::Expected<AppendResult> &r) {
+                             ++(dpichat::hasError(r) ? refused : stored);
+                         });
+    };
+    send(u"m-1"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(stored, 1, 30000);
+    QCOMPARE(get(port, u"/healthz"_s), std::make_pair(200, QByteArray("ok\n")));
+
+    // The log's name now a FIFO: the flusher, finding the file it flushes unlinked, opens the
+    // name again and cannot flush what it finds (EINVAL), as with a failing disk; SQLite
+    // writes on into the file it has open, and reads still work.
+    const QString log = store.writeAheadLogPath();
+    QVERIFY(QFile::remove(log));
+    QCOMPARE(::mkfifo(QFile::encodeName(log).constData(), 0600), 0);
+    QTest::ignoreMessage(QtCriticalMsg, QRegularExpression(u"flushing the write-ahead log failed"_s));
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"was not stored"_s));
+    send(u"m-2"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(refused, 1, 30000);
+    QCOMPARE(stored, 1);
+    const auto [status, body] = get(port, u"/healthz"_s);
+    QCOMPARE(status, 503);
+    QCOMPARE(body, QByteArray("cannot store messages: flushing the write-ahead log failed;"
+                              " restart the server once the disk is fixed\n"));
+    QVERIFY(!dpichat::hasError(store.maxThreadId()));
 }
 
 QTEST_GUILESS_MAIN(TstHealthz)

@@ -130,9 +130,8 @@ void Committer::startBatch()
             QMetaObject::invokeMethod(this, [this] { committed(); }, Qt::QueuedConnection);
             flusher.committed([this, stored = std::move(stored)](bool flushed) {
                 QMetaObject::invokeMethod(this, [this, flushed, stored] {
-                    if (!flushed && m_storageProblem.isEmpty())
-                        m_storageProblem = QStringLiteral("flushing the write-ahead log failed;"
-                                                          " restart the server once the disk is fixed");
+                    if (!flushed)
+                        noteFlushFailed();
                     finishFlushed(flushed ? stored
                                           : Expected<QList<AppendResult>>(ProtocolError{
                                                   ErrorCode::Internal,
@@ -206,15 +205,24 @@ void Committer::flush()
         // it), then take their answers.
         QMetaObject::invokeMethod(m_worker.get(), [] {}, Qt::BlockingQueuedConnection);
         if (m_flusher)
-            m_flusher->awaitFlushed();
+            (void)m_flusher->awaitFlushed(); // a failure reaches the callbacks below
         QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
     }
 }
 
-void Committer::awaitDurable()
+bool Committer::awaitDurable()
 {
-    if (m_flusher)
-        m_flusher->awaitFlushed();
+    if (!m_flusher || m_flusher->awaitFlushed())
+        return true;
+    noteFlushFailed();
+    return false;
+}
+
+void Committer::noteFlushFailed()
+{
+    if (m_storageProblem.isEmpty())
+        m_storageProblem = QStringLiteral("flushing the write-ahead log failed;"
+                                          " restart the server once the disk is fixed");
 }
 
 } // namespace dpichat::server

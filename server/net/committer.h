@@ -55,8 +55,10 @@ public:
 
     /// Blocks until every message committed so far is on disk: call it after reading the
     /// database and before replying with what was read. At once without a LogFlusher (a
-    /// commit is then on disk before anyone can read it).
-    void awaitDurable();
+    /// commit is then on disk before anyone can read it). Returns false once a flush of the
+    /// log has failed: what was read may hold messages that are not on disk (and were
+    /// refused to their senders), so it must not be shown; storageProblem() says why.
+    [[nodiscard]] bool awaitDurable();
     bool flushesLogSeparately() const { return m_flusher != nullptr; }
 
     qint64 transactions() const { return m_transactions; }
@@ -73,6 +75,7 @@ private:
     void finishFlushed(const Expected<QList<AppendResult>> &stored);
     void runCallbacks(const QList<Callback> &callbacks,
                       const Expected<QList<AppendResult>> &stored);
+    void noteFlushFailed();
 
     Store &m_store;
     Metrics &m_metrics;

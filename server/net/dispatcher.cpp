@@ -147,7 +147,8 @@ void Dispatcher::onThreads(Session &s, const QJsonValue &id)
         return;
     }
     if (const auto &json = std::get<std::optional<QByteArray>>(direct)) {
-        m_committer.awaitDurable(); // what was read is on disk before anyone sees it
+        if (!awaitDurable(s, id)) // what was read is on disk before anyone sees it
+            return;
         s.sendText(*json);
         return;
     }
@@ -156,7 +157,8 @@ void Dispatcher::onThreads(Session &s, const QJsonValue &id)
         s.replyError(id, *e);
         return;
     }
-    m_committer.awaitDurable();
+    if (!awaitDurable(s, id))
+        return;
     QList<Thread> list = std::get<QList<Thread>>(std::move(threads));
     for (Thread &t : list) {
         const OwnerPresence p = presence(t.id, t.owner.id);
@@ -165,6 +167,15 @@ void Dispatcher::onThreads(Session &s, const QJsonValue &id)
             t.owner.lastSeen = p.lastSeen;
     }
     s.sendText(fastjson::threadsReply(list, id));
+}
+
+bool Dispatcher::awaitDurable(Session &s, const QJsonValue &id)
+{
+    if (m_committer.awaitDurable())
+        return true;
+    s.replyError(id, ProtocolError{ErrorCode::Internal,
+                                   QStringLiteral("messages cannot be read: the server's disk failed")});
+    return false;
 }
 
 Expected<qint64> Dispatcher::accessibleThreadOwner(const Session &s, qint64 thread)
@@ -199,7 +210,8 @@ void Dispatcher::onHistory(Session &s, const QJsonValue &id, const HistoryReques
         s.replyError(id, *e);
         return;
     }
-    m_committer.awaitDurable();
+    if (!awaitDurable(s, id))
+        return;
     auto &p = std::get<MessagePage>(page);
     s.reply(id, HistoryReply{r.thread, std::move(p.messages), p.hasMore});
 }
@@ -254,7 +266,8 @@ void Dispatcher::onRead(Session &s, const QJsonValue &id, const ReadRequest &r)
         s.replyError(id, *e);
         return;
     }
-    m_committer.awaitDurable(); // the cursor may name a message still being flushed
+    if (!awaitDurable(s, id)) // the cursor may name a message still being flushed
+        return;
     s.reply(id, OkReply{});
     if (const auto upTo = std::get<std::optional<qint64>>(moved))
         m_bus.publishRead(std::get<qint64>(owner), ReadPush{r.thread, s.user().id, *upTo}, &s);
@@ -267,7 +280,8 @@ void Dispatcher::onSync(Session &s, const QJsonValue &id, const SyncRequest &r)
         s.replyError(id, *e);
         return;
     }
-    m_committer.awaitDurable();
+    if (!awaitDurable(s, id))
+        return;
     auto &p = std::get<MessagePage>(page);
     s.reply(id, SyncReply{std::move(p.messages), p.hasMore});
 }

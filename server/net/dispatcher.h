@@ -44,6 +44,9 @@ private:
     /// The owner of `thread` if the session's user may touch it; otherwise the error to send
     /// (forbidden for non-admins, whatever the thread; not_found for admins).
     Expected<qint64> accessibleThreadOwner(const Session &s, qint64 thread);
+    /// Waits until what was just read is on disk; false (with an `internal` error sent for
+    /// request `id`) when it may not be, after a failed flush of the log.
+    bool awaitDurable(Session &s, const QJsonValue &id);
 
     Store &m_store;
     Authenticator &m_auth;

@@ -74,11 +74,12 @@ void LogFlusher::committed(Done done)
     m_work.notify_one();
 }
 
-void LogFlusher::awaitFlushed()
+bool LogFlusher::awaitFlushed()
 {
     std::unique_lock lock(m_mutex);
     const std::uint64_t target = m_begunCommits;
     m_flushed.wait(lock, [&] { return m_flushedCommits >= target; });
+    return !m_flushFailed;
 }
 
 std::uint64_t LogFlusher::flushes() const
@@ -107,6 +108,8 @@ void LogFlusher::run()
         {
             std::lock_guard lock(m_mutex);
             m_flushedCommits += batch.size();
+            if (!ok)
+                m_flushFailed = true;
             ++m_flushes;
         }
         m_flushed.notify_all();

@@ -49,8 +49,9 @@ public:
     /// next flush. Callbacks run in the order of their commits.
     void committed(Done done);
     /// Blocks until every commit begun before this call has been flushed (at once when none
-    /// is pending). Callable from any thread but the flusher's.
-    void awaitFlushed();
+    /// is pending). Callable from any thread but the flusher's. Returns false once a flush
+    /// has failed: what was read may then hold commits that are not on disk.
+    [[nodiscard]] bool awaitFlushed();
 
     /// Flushes done so far (for tests and figures).
     std::uint64_t flushes() const;
@@ -71,6 +72,7 @@ private:
     std::uint64_t m_flushedCommits = 0;
     std::uint64_t m_flushes = 0;
     bool m_stop = false;
+    bool m_flushFailed = false; ///< A flush failed (under m_mutex, for awaitFlushed()).
     bool m_failed = false; ///< On the flusher's thread only: a flush failed.
     std::thread m_thread;
 };

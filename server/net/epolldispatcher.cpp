@@ -128,11 +128,15 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 
 void EpollEventDispatcher::drainWakeUps()
 {
-    // Cleared before reading: a wakeUp() racing with this writes again, and the next wait
-    // returns at once instead of missing it.
-    m_wakeUps.storeRelease(0);
+    // Read, then cleared. The other order loses wake-ups: a wakeUp() between the two would
+    // set the flag and write, the read would take its write, and the flag would stay set
+    // with nothing left to read, so every later wakeUp() would skip its write and the loop
+    // would sleep until its next timer. In this order a wakeUp() that finds the flag still
+    // set skips its write, but its event was posted before the flag is cleared, and the
+    // next turn's sendPostedEvents() delivers it before waiting again.
     eventfd_t value;
     [[maybe_unused]] const int r = eventfd_read(m_wakeFd, &value);
+    m_wakeUps.storeRelease(0);
 }
 
 int EpollEventDispatcher::activateSocketNotifiers(const epoll_event *events, int count)

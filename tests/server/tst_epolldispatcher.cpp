@@ -14,7 +14,9 @@
 #include <QTimer>
 
 #include <sys/socket.h>
+#include <atomic>
 #include <thread>
+#include <vector>
 #include <unistd.h>
 
 using namespace dpichat::server;
@@ -106,6 +108,7 @@ private Q_SLOTS:
     void postedEventsAreDelivered();
     void wakeUpFromAnotherThreadEndsTheWait();
     void postFromAnotherThreadIsDelivered();
+    void wakeUpsRacingTheLoopAreNeverLost();
     void interruptEndsTheWait();
     void tcpRoundTrip();
 };
@@ -357,6 +360,60 @@ void TstEpollDispatcher::postFromAnotherThreadIsDelivered()
     dispatcher()->processEvents(QEventLoop::AllEvents);
     QCOMPARE(r.userEvents, 1);
     QVERIFY2(waited < 10'000, "the wait was not woken by the posted event");
+    QVERIFY(guard.fired.isEmpty());
+    guard.killTimer(id);
+}
+
+void TstEpollDispatcher::wakeUpsRacingTheLoopAreNeverLost()
+{
+    // Three threads post as fast as they can for two seconds while the loop waits and
+    // drains its wake-ups. A wake-up that lands while the loop drains must never leave the
+    // dispatcher believing a wake-up is still pending when none is: every later one would
+    // then be skipped, and the loop would sleep until its next timer (in the server: every
+    // message in flight held up to the next timer, 2 s). Afterwards, one more post must
+    // still end a wait at once.
+    TimerRecorder guard;
+    const int id = guard.startTimer(20'000);
+    EventRecorder r;
+    std::atomic<bool> stop{false};
+    std::atomic<int> posted{0};
+    std::vector<std::thread> posters;
+    for (int i = 0; i < 3; ++i) {
+        posters.emplace_back([&] {
+            for (int n = 1; !stop.load(); ++n) {
+                QCoreApplication::postEvent(&r, new QEvent(QEvent::User));
+                posted.fetch_add(1);
+                if (n % 8 == 0)
+                    std::this_thread::sleep_for(std::chrono::microseconds(20));
+            }
+        });
+    }
+    QElapsedTimer run;
+    run.start();
+    qint64 longestWait = 0;
+    while (run.elapsed() < 2000 && guard.fired.isEmpty()) {
+        QElapsedTimer wait;
+        wait.start();
+        dispatcher()->processEvents(QEventLoop::WaitForMoreEvents);
+        longestWait = qMax(longestWait, wait.elapsed());
+    }
+    stop = true;
+    for (std::thread &t : posters)
+        t.join();
+    dispatcher()->processEvents(QEventLoop::AllEvents);
+    QCOMPARE(r.userEvents, posted.load());
+    QVERIFY2(longestWait < 10'000, qPrintable(QString::number(longestWait)));
+
+    std::thread poster([&r] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        QCoreApplication::postEvent(&r, new QEvent(QEvent::User));
+    });
+    QElapsedTimer t;
+    t.start();
+    dispatcher()->processEvents(QEventLoop::WaitForMoreEvents);
+    const qint64 waited = t.elapsed();
+    poster.join();
+    QVERIFY2(waited < 10'000, "a post after the race did not end the wait");
     QVERIFY(guard.fired.isEmpty());
     guard.killTimer(id);
 }

@@ -87,6 +87,22 @@ void spinFor(int ms)
     spinUntil([] { return false; }, ms);
 }
 
+/// Posts to `r` from another thread 30 ms from now and waits for events; returns how long
+/// the wait lasted (the event itself is delivered by the next turn, as in Qt's own).
+qint64 waitForAPostFromAnotherThread(QObject &r)
+{
+    std::thread poster([&r] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        QCoreApplication::postEvent(&r, new QEvent(QEvent::User));
+    });
+    QElapsedTimer t;
+    t.start();
+    dispatcher()->processEvents(QEventLoop::WaitForMoreEvents);
+    const qint64 waited = t.elapsed();
+    poster.join();
+    return waited;
+}
+
 } // namespace
 
 class TstEpollDispatcher : public QObject
@@ -347,16 +363,8 @@ void TstEpollDispatcher::postFromAnotherThreadIsDelivered()
     TimerRecorder guard; // bounds the wait should the post not wake it
     const int id = guard.startTimer(20'000);
     EventRecorder r;
-    std::thread poster([&r] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(30));
-        QCoreApplication::postEvent(&r, new QEvent(QEvent::User));
-    });
-    QElapsedTimer t;
-    t.start();
     // The wait ends when the event is posted; the next turn delivers it (as in Qt's own).
-    dispatcher()->processEvents(QEventLoop::WaitForMoreEvents);
-    const qint64 waited = t.elapsed();
-    poster.join();
+    const qint64 waited = waitForAPostFromAnotherThread(r);
     dispatcher()->processEvents(QEventLoop::AllEvents);
     QCOMPARE(r.userEvents, 1);
     QVERIFY2(waited < 10'000, "the wait was not woken by the posted event");
@@ -404,15 +412,7 @@ void TstEpollDispatcher::wakeUpsRacingTheLoopAreNeverLost()
     QCOMPARE(r.userEvents, posted.load());
     QVERIFY2(longestWait < 10'000, qPrintable(QString::number(longestWait)));
 
-    std::thread poster([&r] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(30));
-        QCoreApplication::postEvent(&r, new QEvent(QEvent::User));
-    });
-    QElapsedTimer t;
-    t.start();
-    dispatcher()->processEvents(QEventLoop::WaitForMoreEvents);
-    const qint64 waited = t.elapsed();
-    poster.join();
+    const qint64 waited = waitForAPostFromAnotherThread(r);
     QVERIFY2(waited < 10'000, "a post after the race did not end the wait");
     QVERIFY(guard.fired.isEmpty());
     guard.killTimer(id);

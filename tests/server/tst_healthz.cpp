@@ -18,6 +18,29 @@
 using namespace Qt::StringLiterals;
 using namespace dpichat::server;
 
+namespace {
+
+/// A SQLite store on a file of its own, opened.
+struct OpenStore
+{
+    OpenStore() : options(optionsIn(dir)), store(options)
+    {
+        opened = dir.isValid() && !dpichat::hasError(store.open());
+    }
+    static SqlStoreOptions optionsIn(const QTemporaryDir &dir)
+    {
+        SqlStoreOptions o;
+        o.database = dir.filePath(u"chat.db"_s);
+        return o;
+    }
+    QTemporaryDir dir;
+    SqlStoreOptions options;
+    SqlStore store;
+    bool opened = false;
+};
+
+} // namespace
+
 class TstHealthz : public QObject
 {
     Q_OBJECT
@@ -44,12 +67,9 @@ std::pair<int, QByteArray> TstHealthz::get(quint16 port, const QString &path)
 
 void TstHealthz::followsTheDatabase()
 {
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    SqlStoreOptions options;
-    options.database = dir.filePath(u"chat.db"_s);
-    SqlStore store(options);
-    QVERIFY(!dpichat::hasError(store.open()));
+    OpenStore db;
+    QVERIFY(db.opened);
+    SqlStore &store = db.store;
     Metrics metrics;
     MetricsServer http(metrics, store, [] { return Metrics::Gauges{3, 2}; });
     const auto listening = http.listen(QHostAddress::LocalHost, 0);
@@ -77,12 +97,10 @@ void TstHealthz::reportsAFailedLogFlush()
 {
     // Wired as the server wires it: SQLite under FULL, the log flushed by the Committer's
     // flusher, /healthz asking the Committer.
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    SqlStoreOptions options;
-    options.database = dir.filePath(u"chat.db"_s);
-    SqlStore store(options);
-    QVERIFY(!dpichat::hasError(store.open()));
+    OpenStore db;
+    QVERIFY(db.opened);
+    SqlStore &store = db.store;
+    const SqlStoreOptions options = db.options;
     const auto added = store.addUser(u"c@example.com"_s, u"c"_s, dpichat::Role::Customer, "hash"_ba);
     QVERIFY(!dpichat::hasError(added));
     const StoredUser user = std::get<StoredUser>(added);

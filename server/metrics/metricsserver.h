@@ -13,8 +13,8 @@ namespace dpichat::server {
 class Store;
 
 /// The operators' HTTP port: `/healthz` (200 "ok" when the database answers a trivial query
-/// and messages can be stored, 503 with the reason otherwise) and `/metrics` (Prometheus text). Separate from the chat port so that it
-/// can stay on loopback.
+/// and messages can be stored, 503 with the reason otherwise) and `/metrics` (Prometheus
+/// text). Separate from the chat port so that it can stay on loopback.
 class MetricsServer : public QObject
 {
     Q_OBJECT
@@ -27,7 +27,8 @@ public:
     /// Why the server cannot store messages, or empty while it can.
     using ProblemSource = std::function<QString()>;
     /// /healthz answers 503 with this reason while it is not empty (a failed flush of the
-    /// log: the database still answers reads, but no message is acknowledged any more).
+    /// log: until a restart no message is acknowledged, and no reply read from the database
+    /// is sent, although the database still answers).
     void setStorageProblemSource(ProblemSource source) { m_storageProblem = std::move(source); }
 
     /// Starts listening (port 0 picks a free one); returns the port or a one-line reason.

@@ -108,8 +108,6 @@ void LogFlusher::run()
         {
             std::lock_guard lock(m_mutex);
             m_flushedCommits += batch.size();
-            if (!ok)
-                m_flushFailed = true;
             ++m_flushes;
         }
         m_flushed.notify_all();
@@ -122,7 +120,7 @@ bool LogFlusher::flush()
     // write-back once and may report the next flush as done although the pages it lost are
     // gone. SQLite's recovery then stops at the first frame that did not reach the disk, and
     // every commit after it would go with it. So nothing is acknowledged any more.
-    if (m_failed)
+    if (m_flushFailed)
         return false;
     // SQLite removes the log only when its last connection closes; should that happen (or
     // someone remove it) while this runs, flush the file that now has the name.
@@ -152,7 +150,8 @@ bool LogFlusher::flush()
         qCCritical(lcStore) << "flushing the write-ahead log failed:" << std::strerror(errno)
                             << "- no message is acknowledged as stored from now on; restart the"
                             << "server once the disk is fixed";
-        m_failed = true;
+        std::lock_guard lock(m_mutex);
+        m_flushFailed = true;
         return false;
     }
     return true;

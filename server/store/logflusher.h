@@ -72,8 +72,8 @@ private:
     std::uint64_t m_flushedCommits = 0;
     std::uint64_t m_flushes = 0;
     bool m_stop = false;
-    bool m_flushFailed = false; ///< A flush failed (under m_mutex, for awaitFlushed()).
-    bool m_failed = false; ///< On the flusher's thread only: a flush failed.
+    /// A flush failed. Written only by the flusher's thread, under m_mutex for the others.
+    bool m_flushFailed = false;
     std::thread m_thread;
 };
 

@@ -8,12 +8,11 @@
 // finding the file it flushes unlinked, opens the name again and cannot flush a FIFO
 // (EINVAL), as with a failing disk; SQLite writes on into the file it has open.
 
+#include "httpget.h"
 #include "serverprocess.h"
 #include "testclient.h"
 
 #include <QJsonArray>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -28,26 +27,11 @@ class TestDiskFailure : public QObject
 private Q_SLOTS:
     void initTestCase();
     void refusesSendsAndReadsAfterAFailedFlush();
-
-private:
-    std::pair<int, QByteArray> healthz(quint16 port);
-    QNetworkAccessManager m_nam;
 };
 
 void TestDiskFailure::initTestCase()
 {
     QVERIFY2(QFile::exists(ServerProcess::binary()), "DPICHAT_SERVER_BIN must name the server");
-}
-
-std::pair<int, QByteArray> TestDiskFailure::healthz(quint16 port)
-{
-    QNetworkReply *reply = m_nam.get(QNetworkRequest(QUrl(u"http://127.0.0.1:%1/healthz"_s.arg(port))));
-    if (!QTest::qWaitFor([reply] { return reply->isFinished(); }, 10'000))
-        return {0, {}};
-    const std::pair<int, QByteArray> answer{
-        reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), reply->readAll()};
-    delete reply;
-    return answer;
 }
 
 namespace {
@@ -83,7 +67,8 @@ void TestDiskFailure::refusesSendsAndReadsAfterAFailedFlush()
     const QJsonObject first = customer->request(sendRequest(thread, u"d-1"_s, u"before the failure"_s));
     QCOMPARE(first.value("type"_L1).toString(), u"sent"_s);
     const qint64 firstId = first.value("message"_L1).toObject().value("id"_L1).toInteger();
-    QCOMPARE(healthz(server.metricsPort()), std::make_pair(200, QByteArray("ok\n")));
+    QCOMPARE(httpGet(server.metricsPort(), u"/healthz"_s).status, 200);
+    QCOMPARE(httpGet(server.metricsPort(), u"/healthz"_s).body, QByteArray("ok\n"));
 
     const QString log = server.databasePath() + u"-wal"_s;
     QVERIFY(QFile::exists(log));
@@ -101,9 +86,9 @@ void TestDiskFailure::refusesSendsAndReadsAfterAFailedFlush()
     QCOMPARE(sync.value("code"_L1).toString(), u"internal"_s);
     const QJsonObject again = customer->request(sendRequest(thread, u"d-3"_s, u"still failing"_s), 10'000);
     QCOMPARE(again.value("code"_L1).toString(), u"internal"_s);
-    const auto [status, body] = healthz(server.metricsPort());
-    QCOMPARE(status, 503);
-    QVERIFY2(body.startsWith("cannot store messages: flushing the write-ahead log failed"), body.constData());
+    const HttpAnswer health = httpGet(server.metricsPort(), u"/healthz"_s);
+    QCOMPARE(health.status, 503);
+    QVERIFY2(health.body.startsWith("cannot store messages: flushing the write-ahead log failed"), health.body.constData());
 
     // The disk "fixed": a clean stop copies the log SQLite still has open into the database
     // (and removes the FIFO by the log's name); a restart serves again.
@@ -111,7 +96,8 @@ void TestDiskFailure::refusesSendsAndReadsAfterAFailedFlush()
     server.stop();
     QFile::remove(log);
     QVERIFY(server.restart());
-    QCOMPARE(healthz(server.metricsPort()), std::make_pair(200, QByteArray("ok\n")));
+    QCOMPARE(httpGet(server.metricsPort(), u"/healthz"_s).status, 200);
+    QCOMPARE(httpGet(server.metricsPort(), u"/healthz"_s).body, QByteArray("ok\n"));
     TestClient after(server.url());
     QVERIFY(after.open());
     QCOMPARE(after.login(u"john.doe@example.com"_s, u"customer123"_s).value("type"_L1).toString(), u"welcome"_s);

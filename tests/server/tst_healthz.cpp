@@ -2,13 +2,12 @@
 // /metrics) once it does not, and 503 with the reason once messages can no longer be stored
 // (a failed flush of the log). In-process, so the test can take the database away.
 
+#include "httpget.h"
 #include "metrics/metrics.h"
 #include "metrics/metricsserver.h"
 #include "net/committer.h"
 #include "store/sqlstore.h"
 
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
@@ -50,19 +49,13 @@ private Q_SLOTS:
     void reportsAFailedLogFlush();
 
 private:
-    std::pair<int, QByteArray> get(quint16 port, const QString &path);
-    QNetworkAccessManager m_nam;
+    static std::pair<int, QByteArray> get(quint16 port, const QString &path);
 };
 
 std::pair<int, QByteArray> TstHealthz::get(quint16 port, const QString &path)
 {
-    QNetworkReply *reply = m_nam.get(QNetworkRequest(QUrl(u"http://127.0.0.1:%1%2"_s.arg(port).arg(path))));
-    if (!QTest::qWaitFor([reply] { return reply->isFinished(); }, 5000))
-        return {0, {}};
-    const std::pair<int, QByteArray> answer{
-        reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), reply->readAll()};
-    delete reply;
-    return answer;
+    const HttpAnswer a = httpGet(port, path, 5000);
+    return {a.status, a.body};
 }
 
 void TstHealthz::followsTheDatabase()

@@ -3,6 +3,7 @@
 // clients connect, log in, send, get pushes and make mistakes.
 
 #include "fixture.h"
+#include "httpget.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -11,28 +12,6 @@
 using namespace Qt::StringLiterals;
 
 namespace {
-
-struct HttpAnswer
-{
-    int status = 0;
-    QByteArray contentType;
-    QByteArray body;
-};
-
-HttpAnswer get(quint16 port, const QString &path)
-{
-    QNetworkAccessManager nam;
-    QNetworkRequest request(QUrl(u"http://127.0.0.1:%1%2"_s.arg(port).arg(path)));
-    QNetworkReply *reply = nam.get(request);
-    if (!QTest::qWaitFor([reply] { return reply->isFinished(); }, 5000))
-        return {};
-    HttpAnswer a;
-    a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    a.contentType = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
-    a.body = reply->readAll();
-    delete reply;
-    return a;
-}
 
 /// A parsed exposition: samples by "name{labels}" (labels as written), and the declared types.
 struct Exposition
@@ -120,7 +99,7 @@ void TstMetrics::initTestCase()
 
 Exposition TstMetrics::scrape()
 {
-    const HttpAnswer a = get(m_fx.server->metricsPort(), u"/metrics"_s);
+    const HttpAnswer a = httpGet(m_fx.server->metricsPort(), u"/metrics"_s);
     if (a.status != 200)
         return {{}, {}, u"status %1"_s.arg(a.status)};
     if (!a.contentType.startsWith("text/plain"))
@@ -130,7 +109,7 @@ Exposition TstMetrics::scrape()
 
 void TstMetrics::healthz()
 {
-    const HttpAnswer a = get(m_fx.server->metricsPort(), u"/healthz"_s);
+    const HttpAnswer a = httpGet(m_fx.server->metricsPort(), u"/healthz"_s);
     QCOMPARE(a.status, 200);
     QCOMPARE(a.body.trimmed(), "ok");
 }
@@ -214,7 +193,7 @@ void TstMetrics::countersMoveWhenMessagesFlow()
 
 void TstMetrics::unknownPathIs404()
 {
-    QCOMPARE(get(m_fx.server->metricsPort(), u"/nothing-here"_s).status, 404);
+    QCOMPARE(httpGet(m_fx.server->metricsPort(), u"/nothing-here"_s).status, 404);
 }
 
 QTEST_GUILESS_MAIN(TstMetrics)

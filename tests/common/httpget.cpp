@@ -1,0 +1,23 @@
+#include "httpget.h"
+
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+
+HttpAnswer httpGet(quint16 port, const QString &path, int timeoutMs)
+{
+    QNetworkAccessManager nam;
+    QNetworkReply *reply = nam.get(QNetworkRequest(QUrl(u"http://127.0.0.1:%1%2"_s.arg(port).arg(path))));
+    if (!QTest::qWaitFor([reply] { return reply->isFinished(); }, timeoutMs)) {
+        delete reply;
+        return {};
+    }
+    HttpAnswer a;
+    a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    a.contentType = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
+    a.body = reply->readAll();
+    delete reply;
+    return a;
+}

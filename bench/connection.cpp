@@ -1,11 +1,15 @@
 #include "connection.h"
 
+#include <QAbstractEventDispatcher>
 #include <QCryptographicHash>
 #include <QRandomGenerator>
 #include <QTcpSocket>
 #include <QWebSocket>
 
+#include <cerrno>
 #include <cstring>
+#include <vector>
+#include <sys/socket.h>
 
 namespace bench {
 
@@ -38,6 +42,55 @@ QByteArray expectedAccept(const QByteArray &key)
 
 } // namespace
 
+/// Sends the output that this thread's connections gathered during one turn of its event
+/// loop, when the turn ends (QAbstractEventDispatcher::aboutToBlock): no event is posted, so
+/// no wake-up of the loop's own descriptor either. One per thread, a child of the thread's
+/// event dispatcher, so it ends with the loop.
+class OutputScheduler final : public QObject {
+public:
+    static OutputScheduler *forCurrentThread()
+    {
+        static thread_local QPointer<OutputScheduler> current;
+        if (!current) {
+            auto *dispatcher = QAbstractEventDispatcher::instance();
+            Q_ASSERT(dispatcher);
+            current = new OutputScheduler(dispatcher);
+            connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, current,
+                &OutputScheduler::run, Qt::DirectConnection);
+        }
+        return current;
+    }
+
+    void schedule(LeanWebSocket *socket) { m_due.push_back(socket); }
+
+    void forget(LeanWebSocket *socket)
+    {
+        for (auto *list : { &m_due, &m_running }) {
+            for (LeanWebSocket *&s : *list) {
+                if (s == socket)
+                    s = nullptr;
+            }
+        }
+    }
+
+private:
+    using QObject::QObject;
+
+    void run()
+    {
+        m_running.swap(m_due);
+        // By index: a failing send may close a connection, whose session may write again.
+        for (size_t i = 0; i < m_running.size(); ++i) {
+            if (LeanWebSocket *s = m_running[i])
+                s->flushOutput();
+        }
+        m_running.clear();
+    }
+
+    std::vector<LeanWebSocket *> m_due;
+    std::vector<LeanWebSocket *> m_running;
+};
+
 std::unique_ptr<Connection> makeConnection(ClientKind kind, QObject *parent)
 {
     if (kind == ClientKind::Qt)
@@ -48,6 +101,7 @@ std::unique_ptr<Connection> makeConnection(ClientKind kind, QObject *parent)
 LeanWebSocket::LeanWebSocket(QObject *parent)
     : Connection(parent)
     , m_socket(new QTcpSocket(this))
+    , m_scheduler(OutputScheduler::forCurrentThread())
     , m_maskState(QRandomGenerator::global()->generate64() | 1)
 {
     connect(m_socket, &QTcpSocket::connected, this, &LeanWebSocket::onConnected);
@@ -60,6 +114,8 @@ LeanWebSocket::LeanWebSocket(QObject *parent)
 
 LeanWebSocket::~LeanWebSocket()
 {
+    if (m_scheduler)
+        m_scheduler->forget(this);
     m_closed = true;
     m_socket->abort();
 }
@@ -77,7 +133,7 @@ void LeanWebSocket::open(const QUrl &url)
     for (char &c : nonce)
         c = char(nextRandom(m_maskState));
     m_key = nonce.toBase64();
-    m_socket->connectToHost(url.host(), quint16(port));
+    m_socket->connectToHost(url.host(), quint16(port), QIODevice::ReadWrite | QIODevice::Unbuffered);
 }
 
 void LeanWebSocket::onConnected()
@@ -95,7 +151,19 @@ void LeanWebSocket::onReadyRead()
 {
     if (m_closed)
         return;
-    m_in.append(m_socket->readAll());
+    // Unbuffered: one recv() into the free end of m_in. A read notification with more
+    // waiting than that comes again at once (epoll is level-triggered).
+    constexpr qsizetype kReadChunk = 64 * 1024;
+    const qsizetype had = m_in.size();
+    m_in.resize(had + kReadChunk);
+    const qint64 n = m_socket->read(m_in.data() + had, kReadChunk);
+    m_in.resize(had + qMax<qint64>(n, 0));
+    if (n < 0) {
+        fail(m_socket->error() == QAbstractSocket::RemoteHostClosedError
+                ? QStringLiteral("connection closed by peer")
+                : m_socket->errorString());
+        return;
+    }
     if (!m_handshakeDone) {
         if (!readHandshake())
             return;
@@ -203,6 +271,7 @@ void LeanWebSocket::parseFrames()
         case kOpClose: {
             const int code = len >= 2 ? (uchar(data[0]) << 8) | uchar(data[1]) : 1005;
             writeFrame(kOpClose, data.first(qMin<qsizetype>(2, data.size())));
+            flushOutput();
             m_socket->flush();
             fail(QStringLiteral("server closed the WebSocket (code %1)").arg(code));
             return;
@@ -232,8 +301,9 @@ void LeanWebSocket::writeFrame(quint8 opcode, QByteArrayView payload)
     if (m_closed || !m_handshakeDone)
         return;
     const qsizetype len = payload.size();
-    m_out.resize(14 + len);
-    auto *p = reinterpret_cast<uchar *>(m_out.data());
+    const qsizetype start = m_out.size();
+    m_out.resize(start + 14 + len);
+    auto *p = reinterpret_cast<uchar *>(m_out.data() + start);
     qsizetype at = 0;
     p[at++] = uchar(0x80 | opcode);
     if (len < 126) {
@@ -255,7 +325,32 @@ void LeanWebSocket::writeFrame(quint8 opcode, QByteArrayView payload)
     const auto *src = reinterpret_cast<const uchar *>(payload.data());
     for (qsizetype i = 0; i < len; ++i)
         p[at + i] = src[i] ^ key[i & 3];
-    m_socket->write(m_out.constData(), at + len);
+    m_out.resize(start + at + len);
+    if (start == 0 && m_scheduler)
+        m_scheduler->schedule(this);
+    else if (!m_scheduler) // the loop has ended: nothing will turn again
+        flushOutput();
+}
+
+void LeanWebSocket::flushOutput()
+{
+    if (m_out.isEmpty() || m_closed)
+        return;
+    const qintptr fd = m_socket->socketDescriptor();
+    if (fd < 0) // closed under us: the close is reported by its own signal
+        return;
+    qsizetype sent = 0;
+    if (m_socket->bytesToWrite() == 0) { // nothing of Qt's ahead of these frames
+        const ssize_t n = ::send(int(fd), m_out.constData(),
+            size_t(m_out.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0)
+            sent = n;
+        else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            return fail(QStringLiteral("send: %1").arg(QString::fromLocal8Bit(strerror(errno))));
+    }
+    if (sent < m_out.size()) // the kernel's buffer is full: Qt writes the rest when it drains
+        m_socket->write(m_out.constData() + sent, m_out.size() - sent);
+    m_out.resize(0); // keeps its capacity (clear() would free it)
 }
 
 void LeanWebSocket::close()
@@ -265,6 +360,7 @@ void LeanWebSocket::close()
     if (m_handshakeDone) {
         const char normal[2] = { char(0x03), char(0xE8) }; // 1000
         writeFrame(kOpClose, QByteArrayView(normal, 2));
+        flushOutput();
         m_socket->flush();
     }
     m_closed = true;

@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QObject>
+#include <QPointer>
 #include <QUrl>
 
 #include <memory>
@@ -36,9 +37,16 @@ enum class ClientKind { Lean, Qt };
 /// The lean client for ws:// or QWebSocket (which also speaks wss://).
 std::unique_ptr<Connection> makeConnection(ClientKind kind, QObject *parent = nullptr);
 
+class OutputScheduler;
+
 /// A minimal RFC 6455 client over QTcpSocket with TCP_NODELAY, masking with a cheap
 /// generator and no UTF-16 round trip. It exists so that the driver, not the server, is
-/// rarely the bottleneck: QWebSocket costs noticeably more CPU per frame.
+/// rarely the bottleneck: QWebSocket costs noticeably more CPU per frame. The socket is
+/// unbuffered: a read notification costs one recv() into the frame buffer (Qt's buffered
+/// read asks the kernel how much is waiting first), and the frames sent in one turn of the
+/// event loop leave together as it ends, in one send() (OutputScheduler) while Qt holds
+/// nothing unsent; QTcpSocket's own write path switches its write notifier on and off and
+/// takes a turn of the loop for every write.
 class LeanWebSocket final : public Connection {
     Q_OBJECT
 public:
@@ -55,6 +63,9 @@ private:
     bool readHandshake();
     void parseFrames();
     void writeFrame(quint8 opcode, QByteArrayView payload);
+    friend class OutputScheduler;
+    /// Hands the frames gathered in m_out to the socket.
+    void flushOutput();
     void fail(const QString &reason);
 
     QTcpSocket *m_socket = nullptr;
@@ -63,7 +74,8 @@ private:
     qsizetype m_inPos = 0;
     QByteArray m_fragments;
     quint8 m_fragmentOpcode = 0;
-    QByteArray m_out;
+    QByteArray m_out; ///< Frames written since the last flushOutput().
+    QPointer<OutputScheduler> m_scheduler; ///< This thread's; gone once its loop has ended.
     quint64 m_maskState;
     bool m_handshakeDone = false;
     bool m_closed = false;

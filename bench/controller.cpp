@@ -4,6 +4,8 @@
 #include "frames.h"
 #include "worker.h"
 
+#include "net/epolldispatcher.h"
+
 #include <QCoreApplication>
 #include <QFile>
 #include <QJsonDocument>
@@ -78,6 +80,16 @@ void Controller::start()
     const auto addWorker = [this](Worker *worker, const QString &name) {
         auto *thread = new QThread(this);
         thread->setObjectName(name);
+        if (m_options.epollDispatcher) {
+            // Glib's dispatcher polls every socket of the thread on each turn of its loop,
+            // and a Pusher server's frames come one per turn: at full speed that was most of
+            // the driver's CPU, in the kernel.
+            auto *dispatcher = new dpichat::server::EpollEventDispatcher;
+            if (dispatcher->isValid())
+                thread->setEventDispatcher(dispatcher); // the thread owns it
+            else
+                delete dispatcher; // warned; Qt's own dispatcher serves
+        }
         worker->moveToThread(thread);
         connect(thread, &QThread::started, worker, &Worker::setUp);
         connect(worker, &Worker::setUpFinished, this, &Controller::onSetUpFinished);

@@ -121,6 +121,10 @@ std::variant<BenchOptions, QString> parseOptions(const QStringList &arguments, b
         QStringLiteral("Password of every bench user."), QStringLiteral("pw"));
     const auto client = opt(QStringLiteral("client"),
         QStringLiteral("lean (own RFC 6455 client, ws:// only) or qt."), QStringLiteral("kind"));
+    const auto dispatcher = opt(QStringLiteral("event-dispatcher"),
+        QStringLiteral("The worker threads' event loops: epoll (the server's dispatcher, the "
+                       "default) or qt (Qt's own)."),
+        QStringLiteral("kind"));
     const auto json = opt(
         QStringLiteral("json"), QStringLiteral("Write results as JSON."), QStringLiteral("file"));
     const auto tokens = opt(QStringLiteral("tokens"),
@@ -178,6 +182,15 @@ std::variant<BenchOptions, QString> parseOptions(const QStringList &arguments, b
             o.client = ClientKind::Qt;
         else
             return QStringLiteral("--client must be lean or qt");
+    }
+    if (p.isSet(dispatcher)) {
+        const QString d = p.value(dispatcher);
+        if (d == u"epoll")
+            o.epollDispatcher = true;
+        else if (d == u"qt")
+            o.epollDispatcher = false;
+        else
+            return QStringLiteral("--event-dispatcher must be epoll or qt");
     }
     if (p.isSet(url)) {
         o.url = QUrl(p.value(url), QUrl::StrictMode);

@@ -30,6 +30,9 @@ struct BenchOptions {
     LoadMode mode = LoadMode::Light;
     Protocol protocol = Protocol::DpiChat;
     ClientKind client = ClientKind::Lean;
+    /// Worker threads' event loops on the server's epoll dispatcher (a wake-up costs the
+    /// sockets that are ready), or on Qt's own (glib's poll() over every socket).
+    bool epollDispatcher = true;
     QUrl url = QUrl(QStringLiteral("ws://127.0.0.1:8787/"));
     /// Empty: receivers use `url` too. Otherwise another instance on the same database, so
     /// that every delivery crosses from one instance to the other.

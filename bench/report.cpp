@@ -293,7 +293,8 @@ void printReport(QTextStream &out, const RunInfo &run, const Stats &s, const Per
     }
     out << "; text " << o.textBytes << " B; warmup " << fixed(o.warmupS, 1) << " s, measured "
         << fixed(run.measuredS, 1) << " s; driver threads " << (o.fanout > 0 ? 1 : o.threads)
-        << ", client " << (o.client == ClientKind::Lean ? "lean" : "qt") << "; setup "
+        << ", client " << (o.client == ClientKind::Lean ? "lean" : "qt") << ", event loop "
+        << (o.epollDispatcher ? "epoll" : "qt") << "; setup "
         << fixed(run.setupS, 1) << " s\n";
     out << "counts:  sent " << s.sent << ", acked " << s.acked << ", delivered " << s.delivered
         << ", lost " << s.lost << ", duplicated " << s.duplicated << ", out-of-order "
@@ -391,6 +392,8 @@ QJsonObject reportJson(
         { QStringLiteral("threads"), o.fanout > 0 ? 1 : o.threads },
         { QStringLiteral("client"),
             o.client == ClientKind::Lean ? QStringLiteral("lean") : QStringLiteral("qt") },
+        { QStringLiteral("eventDispatcher"),
+            o.epollDispatcher ? QStringLiteral("epoll") : QStringLiteral("qt") },
         { QStringLiteral("url"), o.url.toString() },
         { QStringLiteral("warmupS"), o.warmupS },
         { QStringLiteral("measuredS"), run.measuredS },

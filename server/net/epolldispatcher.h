@@ -13,12 +13,13 @@
 
 namespace dpichat::server {
 
-/// An event dispatcher on Linux's epoll for the server's main thread. Qt's own dispatchers
-/// hand every registered socket to poll() (or glib) on each wake-up, so each turn of the loop
-/// costs O(connections); here a wake-up costs O(sockets that are ready), and the kernel keeps
-/// the interest list. Semantics follow QEventDispatcherUNIX (Qt 6.4): posted events first,
-/// then wait, then socket notifiers, then timers; awake() and aboutToBlock() as it emits them.
-/// Timers live in an ordered set keyed by deadline, so starting and stopping one is O(log n).
+/// An event dispatcher on Linux's epoll for a thread with many sockets: the server's main
+/// thread, the load generator's workers. Qt's own dispatchers hand every registered socket to
+/// poll() (or glib) on each wake-up, so each turn of the loop costs O(connections); here a
+/// wake-up costs O(sockets that are ready), and the kernel keeps the interest list. Semantics
+/// follow QEventDispatcherUNIX (Qt 6.4): posted events first, then wait, then socket
+/// notifiers, then timers; awake() and aboutToBlock() as it emits them. Timers live in an
+/// ordered set keyed by deadline, so starting and stopping one is O(log n).
 class EpollEventDispatcher : public QAbstractEventDispatcher
 {
     Q_OBJECT

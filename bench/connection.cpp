@@ -78,13 +78,17 @@ private:
 
     void run()
     {
-        m_running.swap(m_due);
-        // By index: a failing send may close a connection, whose session may write again.
-        for (size_t i = 0; i < m_running.size(); ++i) {
-            if (LeanWebSocket *s = m_running[i])
-                s->flushOutput();
+        // A failing send closes its connection, and what the session does about that may
+        // write to another one (due again) or delete one (forgotten, nulled): repeat until
+        // nothing is due, since the loop waits as soon as this returns.
+        while (!m_due.empty()) {
+            m_running.swap(m_due);
+            for (LeanWebSocket *s : m_running) {
+                if (s)
+                    s->flushOutput();
+            }
+            m_running.clear();
         }
-        m_running.clear();
     }
 
     std::vector<LeanWebSocket *> m_due;

@@ -50,7 +50,7 @@ Controller::~Controller()
 void Controller::start()
 {
     loadTokens();
-    m_run.beforeSetup = CpuSample::take(m_options.serverPid);
+    m_run.beforeSetup = sample();
     // Fan-out keeps every receiver of the one channel on one thread, so that a message's
     // delivery count needs no locking.
     const int senders = m_options.senders();
@@ -85,9 +85,11 @@ void Controller::start()
             // and a Pusher server's frames come one per turn: at full speed that was most of
             // the driver's CPU, in the kernel.
             auto *dispatcher = new dpichat::server::EpollEventDispatcher;
-            if (dispatcher->isValid())
+            if (dispatcher->isValid()) {
+                dispatcher->setBusyPoll(std::chrono::microseconds(m_options.busyPollUs));
+                m_dispatchers.append(dispatcher);
                 thread->setEventDispatcher(dispatcher); // the thread owns it
-            else
+            } else
                 delete dispatcher; // warned; Qt's own dispatcher serves
         }
         worker->moveToThread(thread);
@@ -123,14 +125,14 @@ void Controller::onSetUpFinished(bool ok, const QString &error)
 
     const qint64 now = nowNs();
     m_run.setupS = double(now - m_setupStartNs) / 1e9;
-    m_run.established = CpuSample::take(m_options.serverPid);
+    m_run.established = sample();
     if (m_options.mode == LoadMode::Idle) {
         err() << "dpichat-bench: " << m_options.idleConnections << " idle sessions ready in "
               << QString::number(m_run.setupS, 'f', 1) << " s; holding " << m_options.idleHoldS
               << " s\n";
         err().flush();
         QTimer::singleShot(std::chrono::milliseconds(qint64(m_options.idleHoldS * 1000)), this, [this] {
-            m_run.held = CpuSample::take(m_options.serverPid);
+            m_run.held = sample();
             m_run.start = m_run.established;
             m_run.end = m_run.held;
             m_run.measuredS = double(m_run.held.atNs - m_run.established.atNs) / 1e9;
@@ -159,9 +161,9 @@ void Controller::onSetUpFinished(bool ok, const QString &error)
         return std::chrono::milliseconds(qMax<qint64>(0, (ns - nowNs()) / 1'000'000));
     };
     QTimer::singleShot(msUntil(measureStartNs), Qt::PreciseTimer, this,
-        [this] { m_run.start = CpuSample::take(m_options.serverPid); });
+        [this] { m_run.start = sample(); });
     QTimer::singleShot(msUntil(measureEndNs), Qt::PreciseTimer, this,
-        [this] { m_run.end = CpuSample::take(m_options.serverPid); });
+        [this] { m_run.end = sample(); });
 }
 
 void Controller::onLoadFinished()
@@ -169,7 +171,7 @@ void Controller::onLoadFinished()
     if (m_failed || ++m_loaded < m_loadWorkers)
         return;
     if (m_run.end.atNs == 0) // finished before the end sample fired (cannot, but be safe)
-        m_run.end = CpuSample::take(m_options.serverPid);
+        m_run.end = sample();
     finish();
 }
 
@@ -254,6 +256,14 @@ void Controller::saveTokens()
         file.write(QJsonDocument(cache).toJson());
         file.commit();
     }
+}
+
+CpuSample Controller::sample() const
+{
+    CpuSample s = CpuSample::take(m_options.serverPid);
+    for (const auto *dispatcher : m_dispatchers)
+        s.driverBusyPollS += std::chrono::duration<double>(dispatcher->busyPollIdle()).count();
+    return s;
 }
 
 void Controller::fail(const QString &message)

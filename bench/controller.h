@@ -9,6 +9,10 @@
 
 class QThread;
 
+namespace dpichat::server {
+class EpollEventDispatcher;
+}
+
 namespace bench {
 
 class Worker;
@@ -39,12 +43,16 @@ private:
     void loadTokens();
     void saveTokens();
     void fail(const QString &message);
+    /// CpuSample::take, with the time the workers' loops polled in vain.
+    CpuSample sample() const;
 
     const BenchOptions m_options;
     QByteArray m_nonce;
     QHash<QString, QString> m_tokens;
     QList<QThread *> m_threads;
     QList<Worker *> m_workers;
+    /// The workers' epoll dispatchers (owned by their threads), for the time they polled.
+    QList<dpichat::server::EpollEventDispatcher *> m_dispatchers;
     int m_loadWorkers = 0; ///< The first this many workers carry the load; then the idle one.
     int m_setUp = 0;
     int m_loaded = 0;

@@ -125,6 +125,13 @@ std::variant<BenchOptions, QString> parseOptions(const QStringList &arguments, b
         QStringLiteral("The worker threads' event loops: epoll (the server's dispatcher, the "
                        "default) or qt (Qt's own)."),
         QStringLiteral("kind"));
+    const auto busyPoll = opt(QStringLiteral("busy-poll"),
+        QStringLiteral("With the epoll dispatcher: each worker thread polls its sockets without "
+                       "waiting for up to this many microseconds before it blocks (0, the "
+                       "default: it blocks at once). A thread that does not sleep between "
+                       "frames spares the server the cost of waking it; the time polled in "
+                       "vain is reported and not counted as load."),
+        QStringLiteral("us"));
     const auto json = opt(
         QStringLiteral("json"), QStringLiteral("Write results as JSON."), QStringLiteral("file"));
     const auto tokens = opt(QStringLiteral("tokens"),
@@ -231,6 +238,10 @@ std::variant<BenchOptions, QString> parseOptions(const QStringList &arguments, b
         return QStringLiteral("--window must be a positive integer");
     if (!intOpt(size, o.textBytes, 1, 4000))
         return QStringLiteral("--size must be from 1 to 4000");
+    if (!intOpt(busyPoll, o.busyPollUs, 0, 1000000))
+        return QStringLiteral("--busy-poll must be from 0 to 1000000 microseconds");
+    if (o.busyPollUs > 0 && !o.epollDispatcher)
+        return QStringLiteral("--busy-poll needs --event-dispatcher epoll");
     if (!intOpt(threads, o.threads, 1, 64))
         return QStringLiteral("--threads must be from 1 to 64");
     if (!intOpt(logins, o.loginConcurrency, 1, 1000))

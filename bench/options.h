@@ -33,6 +33,9 @@ struct BenchOptions {
     /// Worker threads' event loops on the server's epoll dispatcher (a wake-up costs the
     /// sockets that are ready), or on Qt's own (glib's poll() over every socket).
     bool epollDispatcher = true;
+    /// With the epoll dispatcher: microseconds each worker's loop polls without waiting
+    /// before it blocks (0: it blocks at once). See EpollEventDispatcher::setBusyPoll().
+    int busyPollUs = 0;
     QUrl url = QUrl(QStringLiteral("ws://127.0.0.1:8787/"));
     /// Empty: receivers use `url` too. Otherwise another instance on the same database, so
     /// that every delivery crosses from one instance to the other.

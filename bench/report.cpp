@@ -146,8 +146,9 @@ int driverCores(const BenchOptions &o)
 double driverLoad(const RunInfo &run)
 {
     const double wall = double(run.end.atNs - run.start.atNs) / 1e9;
+    // Polling in vain is time the driver would have slept without --busy-poll.
     const double cpu = run.end.driverUserS - run.start.driverUserS + run.end.driverSysS
-            - run.start.driverSysS;
+            - run.start.driverSysS - (run.end.driverBusyPollS - run.start.driverBusyPollS);
     return wall > 0 ? cpu / wall / driverCores(run.options) : 0;
 }
 
@@ -294,7 +295,9 @@ void printReport(QTextStream &out, const RunInfo &run, const Stats &s, const Per
     out << "; text " << o.textBytes << " B; warmup " << fixed(o.warmupS, 1) << " s, measured "
         << fixed(run.measuredS, 1) << " s; driver threads " << (o.fanout > 0 ? 1 : o.threads)
         << ", client " << (o.client == ClientKind::Lean ? "lean" : "qt") << ", event loop "
-        << (o.epollDispatcher ? "epoll" : "qt") << "; setup "
+        << (o.epollDispatcher ? "epoll" : "qt")
+        << (o.busyPollUs > 0 ? QStringLiteral(", busy poll %1 us").arg(o.busyPollUs) : QString())
+        << "; setup "
         << fixed(run.setupS, 1) << " s\n";
     out << "counts:  sent " << s.sent << ", acked " << s.acked << ", delivered " << s.delivered
         << ", lost " << s.lost << ", duplicated " << s.duplicated << ", out-of-order "
@@ -318,6 +321,11 @@ void printReport(QTextStream &out, const RunInfo &run, const Stats &s, const Per
     out << "driver:  CPU " << fixed(user + sys) << " s (user " << fixed(user) << ", sys "
         << fixed(sys) << ") in " << fixed(wall) << " s = " << fixed(100 * (user + sys) / wall, 0)
         << "% of one core";
+    if (o.busyPollUs > 0) {
+        const double polled = run.end.driverBusyPollS - run.start.driverBusyPollS;
+        out << " (of it " << fixed(polled) << " s polling in vain with --busy-poll "
+            << o.busyPollUs << ": load " << fixed(100 * driverLoad(run), 0) << "%)";
+    }
     if (light) {
         out << "; late sends " << s.lateSends << ", max schedule lag "
             << fixed(double(s.maxScheduleLagNs) / 1e6, 1) << " ms";
@@ -394,6 +402,7 @@ QJsonObject reportJson(
             o.client == ClientKind::Lean ? QStringLiteral("lean") : QStringLiteral("qt") },
         { QStringLiteral("eventDispatcher"),
             o.epollDispatcher ? QStringLiteral("epoll") : QStringLiteral("qt") },
+        { QStringLiteral("busyPollUs"), o.busyPollUs },
         { QStringLiteral("url"), o.url.toString() },
         { QStringLiteral("warmupS"), o.warmupS },
         { QStringLiteral("measuredS"), run.measuredS },
@@ -410,6 +419,9 @@ QJsonObject reportJson(
         { QStringLiteral("driver"),
             QJsonObject { { QStringLiteral("cpuS"), user + sys }, { QStringLiteral("userS"), user },
                 { QStringLiteral("sysS"), sys }, { QStringLiteral("wallS"), wall },
+                { QStringLiteral("busyPollS"),
+                    run.end.driverBusyPollS - run.start.driverBusyPollS },
+                { QStringLiteral("load"), driverLoad(run) },
                 { QStringLiteral("cores"), driverCores(o) },
                 { QStringLiteral("saturated"), driverSaturated(run) },
                 { QStringLiteral("lateSends"), s.lateSends },

@@ -15,6 +15,8 @@ struct CpuSample {
     qint64 atNs = 0;
     double driverUserS = 0;
     double driverSysS = 0;
+    /// Of the driver's CPU time, the time its loops polled without finding work (--busy-poll).
+    double driverBusyPollS = 0;
     double serverCpuS = -1; ///< -1: unknown.
     qint64 serverRssKb = -1;
     qint64 driverRssKb = -1;

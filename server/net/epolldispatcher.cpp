@@ -108,7 +108,11 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     int activated = 0;
     if (includeNotifiers) {
         applyInterest();
-        const int n = epoll_wait(m_epoll, m_events.data(), int(m_events.size()), timeoutMs);
+        int n = 0;
+        if (m_busyPollNs > 0 && timeoutMs != 0)
+            n = busyPoll(timeoutMs);
+        if (n == 0)
+            n = epoll_wait(m_epoll, m_events.data(), int(m_events.size()), timeoutMs);
         if (n < 0 && errno != EINTR)
             qErrnoWarning("EpollEventDispatcher: epoll_wait");
         if (n > 0)
@@ -124,6 +128,35 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     if (includeTimers)
         activated += activateTimers();
     return activated > 0;
+}
+
+void EpollEventDispatcher::setBusyPoll(std::chrono::microseconds budget)
+{
+    m_busyPollNs = qMax<qint64>(0, std::chrono::nanoseconds(budget).count());
+}
+
+int EpollEventDispatcher::busyPoll(int &timeoutMs)
+{
+    const qint64 start = monotonicNs();
+    qint64 end = start + m_busyPollNs;
+    if (timeoutMs >= 0)
+        end = qMin(end, start + qint64(timeoutMs) * kNsPerMs);
+    int n = 0;
+    qint64 now = start;
+    // The event file is in the set: a wakeUp() (a posted event, quit()) ends the polling too.
+    while (!m_interrupt.loadRelaxed()) {
+        n = epoll_wait(m_epoll, m_events.data(), int(m_events.size()), 0);
+        now = monotonicNs();
+        if (n != 0 || now >= end)
+            break;
+    }
+    m_busyPollIdleNs.fetch_add(now - start, std::memory_order_relaxed);
+    if (n == 0 && timeoutMs > 0) // what is left of the wait, rounded up
+        timeoutMs = int(qMax<qint64>(0, (start + qint64(timeoutMs) * kNsPerMs - now + kNsPerMs - 1)
+                                             / kNsPerMs));
+    if (n < 0 && errno == EINTR)
+        n = 0;
+    return n;
 }
 
 void EpollEventDispatcher::drainWakeUps()

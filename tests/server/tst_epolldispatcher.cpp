@@ -1,7 +1,8 @@
 // The server's epoll event dispatcher, installed for this test's main thread as the server
 // installs it: timers (order, zero, repeating, killed), socket notifiers (read, write, both on
 // one descriptor, hang-up, excluded), posted events, wake-ups and interrupts from another
-// thread, and Qt's TCP sockets running on it.
+// thread, Qt's TCP sockets running on it, and polling before blocking (the load generator's
+// --busy-poll).
 
 #include "net/epolldispatcher.h"
 
@@ -13,6 +14,7 @@
 #include <QTest>
 #include <QTimer>
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <atomic>
 #include <thread>
@@ -103,6 +105,21 @@ qint64 waitForAPostFromAnotherThread(QObject &r)
     return waited;
 }
 
+/// Times this thread gave up the CPU itself (blocked) so far.
+long voluntarySwitches()
+{
+    rusage usage{};
+    getrusage(RUSAGE_THREAD, &usage);
+    return usage.ru_nvcsw;
+}
+
+/// Sets the main thread's busy poll for a scope.
+struct BusyPoll
+{
+    explicit BusyPoll(std::chrono::microseconds budget) { dispatcher()->setBusyPoll(budget); }
+    ~BusyPoll() { dispatcher()->setBusyPoll(std::chrono::microseconds(0)); }
+};
+
 } // namespace
 
 class TstEpollDispatcher : public QObject
@@ -127,6 +144,10 @@ private Q_SLOTS:
     void wakeUpsRacingTheLoopAreNeverLost();
     void interruptEndsTheWait();
     void tcpRoundTrip();
+    void busyPollFindsDataWithoutSleeping();
+    void busyPollStopsAtTheNextTimer();
+    void busyPollEndsOnAPost();
+    void busyPollBlocksOnceTheBudgetIsSpent();
 };
 
 void TstEpollDispatcher::installedOnTheMainThread()
@@ -477,6 +498,90 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     TstEpollDispatcher test;
     return QTest::qExec(&test, argc, argv);
+}
+
+void TstEpollDispatcher::busyPollFindsDataWithoutSleeping()
+{
+    TimerRecorder guard; // bounds the wait should the data not wake it
+    const int id = guard.startTimer(20'000);
+    SocketPair p;
+    QSocketNotifier n(p.fd[1], QSocketNotifier::Read);
+    int activations = 0;
+    connect(&n, &QSocketNotifier::activated, this, [&] { ++activations; });
+    dispatcher()->processEvents(QEventLoop::AllEvents); // whatever earlier tests left
+    BusyPoll poll(std::chrono::seconds(10));
+    std::thread writer([fd = p.fd[0]] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        [[maybe_unused]] const auto w = ::write(fd, "x", 1);
+    });
+    const auto polledBefore = dispatcher()->busyPollIdle();
+    const long switchesBefore = voluntarySwitches();
+    while (activations == 0 && guard.fired.isEmpty())
+        dispatcher()->processEvents(QEventLoop::WaitForMoreEvents);
+    const long switches = voluntarySwitches() - switchesBefore;
+    const auto polled = dispatcher()->busyPollIdle() - polledBefore;
+    writer.join();
+    QCOMPARE(activations, 1);
+    // Without polling the thread blocks in epoll_wait until the write: a voluntary switch.
+    QCOMPARE(switches, 0L);
+    QVERIFY2(polled >= std::chrono::milliseconds(20), qPrintable(QString::number(polled.count())));
+    QVERIFY(guard.fired.isEmpty());
+    guard.killTimer(id);
+}
+
+void TstEpollDispatcher::busyPollStopsAtTheNextTimer()
+{
+    TimerRecorder r;
+    BusyPoll poll(std::chrono::seconds(10));
+    QElapsedTimer t;
+    t.start();
+    const int id = r.startTimer(30, Qt::PreciseTimer);
+    while (r.fired.isEmpty() && t.elapsed() < 20'000)
+        dispatcher()->processEvents(QEventLoop::WaitForMoreEvents);
+    r.killTimer(id);
+    QCOMPARE(r.fired, QList<int>{id});
+    // The timer is due long before the budget ends: polling must not hold it up.
+    QVERIFY2(t.elapsed() < 5'000, qPrintable(QString::number(t.elapsed())));
+}
+
+void TstEpollDispatcher::busyPollEndsOnAPost()
+{
+    TimerRecorder guard;
+    const int id = guard.startTimer(20'000);
+    EventRecorder r;
+    BusyPoll poll(std::chrono::seconds(10));
+    const qint64 waited = waitForAPostFromAnotherThread(r);
+    dispatcher()->processEvents(QEventLoop::AllEvents);
+    QCOMPARE(r.userEvents, 1);
+    QVERIFY2(waited < 5'000, "the post did not end the polling");
+    QVERIFY(guard.fired.isEmpty());
+    guard.killTimer(id);
+}
+
+void TstEpollDispatcher::busyPollBlocksOnceTheBudgetIsSpent()
+{
+    TimerRecorder guard;
+    const int id = guard.startTimer(20'000);
+    EventRecorder r;
+    dispatcher()->processEvents(QEventLoop::AllEvents); // whatever earlier tests left
+    BusyPoll poll(std::chrono::milliseconds(5));
+    // The post comes 30 ms later: after 5 ms of polling the thread sleeps until it.
+    std::thread poster([&r] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        QCoreApplication::postEvent(&r, new QEvent(QEvent::User));
+    });
+    const auto polledBefore = dispatcher()->busyPollIdle();
+    const long switchesBefore = voluntarySwitches();
+    dispatcher()->processEvents(QEventLoop::WaitForMoreEvents);
+    const long switches = voluntarySwitches() - switchesBefore;
+    const auto polled = dispatcher()->busyPollIdle() - polledBefore;
+    poster.join();
+    dispatcher()->processEvents(QEventLoop::AllEvents);
+    QCOMPARE(r.userEvents, 1);
+    QVERIFY2(switches >= 1, "the thread never blocked");
+    QVERIFY2(polled >= std::chrono::milliseconds(5), qPrintable(QString::number(polled.count())));
+    QVERIFY(guard.fired.isEmpty());
+    guard.killTimer(id);
 }
 
 #include "tst_epolldispatcher.moc"

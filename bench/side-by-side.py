@@ -29,8 +29,10 @@ def server_cpu_percent(run):
 
 
 def driver_cpu_percent(run):
+    """The driver's CPU, less the time its loops polled in vain (--busy-poll)."""
     cpu, wall = get(run, "driver", "cpuS"), get(run, "driver", "wallS")
-    return 100.0 * cpu / wall if cpu is not None and wall else None
+    polled = get(run, "driver", "busyPollS") or 0.0
+    return 100.0 * (cpu - polled) / wall if cpu is not None and wall else None
 
 
 def rows_for(meta):
@@ -38,6 +40,8 @@ def rows_for(meta):
     light_total = meta["pairs"] * meta["lightRate"]
     idle = meta["idle"]
     fan = meta["fanout"]
+    driver_cpu = ("driver CPU less polling" if meta.get("driverBusyPollUs", 0) > 0
+                  else "driver CPU")
     return [
         ("idle.rss", "idle", f"idle {idle:,}: server RSS per connection", "KiB",
          lambda r: get(r, "idle", "serverRssPerConnectionKib"), False),
@@ -61,7 +65,7 @@ def rows_for(meta):
         ("full.percpu", "full", "full speed: delivered per server CPU-second", "msg",
          lambda r: get(r, "server", "deliveredPerCpuS"), True),
         ("full.cpu", "full", "full speed: server CPU", "% of a core", server_cpu_percent, None),
-        ("full.drvcpu", "full", "full speed: driver CPU", "% of a core", driver_cpu_percent,
+        ("full.drvcpu", "full", f"full speed: {driver_cpu}", "% of a core", driver_cpu_percent,
          None),
         ("fanout.p50", "fanout", f"fan-out 1->{fan} at {meta['fanoutRate']} msg/s: p50", "ms",
          lambda r: get(r, "latencyMs", "sendToPush", "p50"), False),
@@ -71,7 +75,7 @@ def rows_for(meta):
          lambda r: get(r, "throughput", "deliveredPerS"), True),
         ("fanoutfull.cpu", "fanout-full", f"fan-out 1->{fan} full speed: server CPU",
          "% of a core", server_cpu_percent, None),
-        ("fanoutfull.drvcpu", "fanout-full", f"fan-out 1->{fan} full speed: driver CPU",
+        ("fanoutfull.drvcpu", "fanout-full", f"fan-out 1->{fan} full speed: {driver_cpu}",
          "% of a core", driver_cpu_percent, None),
         ("fullidle.rate", "full-idle", f"full speed beside {idle:,} idle: delivered", "msg/s",
          lambda r: get(r, "throughput", "deliveredPerS"), True),

@@ -140,13 +140,13 @@ private Q_SLOTS:
     void excludedSocketNotifiersWait();
     void postedEventsAreDelivered();
     void wakeUpFromAnotherThreadEndsTheWait();
+    void postFromAnotherThreadIsDelivered_data();
     void postFromAnotherThreadIsDelivered();
     void wakeUpsRacingTheLoopAreNeverLost();
     void interruptEndsTheWait();
     void tcpRoundTrip();
     void busyPollFindsDataWithoutSleeping();
     void busyPollStopsAtTheNextTimer();
-    void busyPollEndsOnAPost();
     void busyPollBlocksOnceTheBudgetIsSpent();
 };
 
@@ -379,11 +379,20 @@ void TstEpollDispatcher::wakeUpFromAnotherThreadEndsTheWait()
     guard.killTimer(id);
 }
 
+void TstEpollDispatcher::postFromAnotherThreadIsDelivered_data()
+{
+    QTest::addColumn<int>("busyPollMs");
+    QTest::newRow("blocking") << 0;
+    QTest::newRow("polling") << 10'000; // the post must end the polling too
+}
+
 void TstEpollDispatcher::postFromAnotherThreadIsDelivered()
 {
+    QFETCH(int, busyPollMs);
     TimerRecorder guard; // bounds the wait should the post not wake it
     const int id = guard.startTimer(20'000);
     EventRecorder r;
+    BusyPoll poll(std::chrono::milliseconds{busyPollMs});
     // The wait ends when the event is posted; the next turn delivers it (as in Qt's own).
     const qint64 waited = waitForAPostFromAnotherThread(r);
     dispatcher()->processEvents(QEventLoop::AllEvents);
@@ -542,20 +551,6 @@ void TstEpollDispatcher::busyPollStopsAtTheNextTimer()
     QCOMPARE(r.fired, QList<int>{id});
     // The timer is due long before the budget ends: polling must not hold it up.
     QVERIFY2(t.elapsed() < 5'000, qPrintable(QString::number(t.elapsed())));
-}
-
-void TstEpollDispatcher::busyPollEndsOnAPost()
-{
-    TimerRecorder guard;
-    const int id = guard.startTimer(20'000);
-    EventRecorder r;
-    BusyPoll poll(std::chrono::seconds(10));
-    const qint64 waited = waitForAPostFromAnotherThread(r);
-    dispatcher()->processEvents(QEventLoop::AllEvents);
-    QCOMPARE(r.userEvents, 1);
-    QVERIFY2(waited < 5'000, "the post did not end the polling");
-    QVERIFY(guard.fired.isEmpty());
-    guard.killTimer(id);
 }
 
 void TstEpollDispatcher::busyPollBlocksOnceTheBudgetIsSpent()

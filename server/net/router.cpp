@@ -4,6 +4,10 @@
 #include "net/session.h"
 #include "protocol/codec.h"
 
+#include <QVarLengthArray>
+
+#include <algorithm>
+
 namespace dpichat::server {
 
 Router::Router(Store &store, QObject *parent) : QObject(parent), m_store(store)
@@ -86,26 +90,45 @@ void Router::setOnlineElsewhere(const User &user, bool online,
         m_elsewhere.insert(user.id, user);
     else
         m_elsewhere.remove(user.id);
+    if (online && user.role == Role::Admin)
+        m_adminsElsewhere.insert(user.id);
+    else
+        m_adminsElsewhere.remove(user.id);
     if (was != online && !m_byUser.contains(user.id))
         announce(user, online, online ? std::nullopt : lastSeen);
 }
 
 void Router::sendPresenceSnapshot(Session *session) const
 {
-    const bool admin = session->user().role == Role::Admin;
+    const qint64 self = session->user().id;
+    const auto online = [session](qint64 userId) {
+        session->sendText(encodeServerFrame(PresencePush{userId, true, std::nullopt}));
+    };
+    if (session->user().role != Role::Admin) {
+        // Customers and members see the admins only: walk the admins' sessions, not every
+        // user online, or a crowd of customers reconnecting at once (a restart) would cost
+        // the number online for each of them.
+        for (const qint64 admin : m_adminsElsewhere) {
+            if (admin != self && !m_byUser.contains(admin))
+                online(admin);
+        }
+        QVarLengthArray<qint64, 32> sent; // an admin with several sessions is sent once
+        for (const Session *admin : m_admins) {
+            const qint64 id = admin->user().id;
+            if (id != self && std::find(sent.cbegin(), sent.cend(), id) == sent.cend()) {
+                sent.append(id);
+                online(id);
+            }
+        }
+        return;
+    }
     for (auto it = m_elsewhere.cbegin(); it != m_elsewhere.cend(); ++it) {
-        if (it.key() == session->user().id || m_byUser.contains(it.key()))
-            continue;
-        if (!admin && it->role != Role::Admin)
-            continue;
-        session->sendText(encodeServerFrame(PresencePush{it.key(), true, std::nullopt}));
+        if (it.key() != self && !m_byUser.contains(it.key()))
+            online(it.key());
     }
     for (auto it = m_byUser.cbegin(); it != m_byUser.cend(); ++it) {
-        if (it.key() == session->user().id || it->isEmpty())
-            continue;
-        if (!admin && it->first()->user().role != Role::Admin)
-            continue;
-        session->sendText(encodeServerFrame(PresencePush{it.key(), true, std::nullopt}));
+        if (it.key() != self && !it->isEmpty())
+            online(it.key());
     }
 }
 

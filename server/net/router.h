@@ -3,6 +3,7 @@
 #include "store/store.h"
 
 #include <QHash>
+#include <QSet>
 #include <QList>
 #include <QObject>
 #include <QTimer>
@@ -70,6 +71,7 @@ private:
     QHash<qint64, QList<Session *>> m_byUser;
     QList<Session *> m_admins;
     QHash<qint64, User> m_elsewhere; ///< Users online on another instance (none with SQLite).
+    QSet<qint64> m_adminsElsewhere; ///< The admins among them.
     int m_sessionCount = 0;
     /// Last seen times not yet written: written together once a second, so a thousand
     /// clients leaving at once cost one transaction, not a thousand.

@@ -1,6 +1,6 @@
 // The login and session frames of PROTOCOL.md against a real server process on 127.0.0.1:
 // welcome, failed logins, that every request needs a login first, token login, logout,
-// presence as sessions come and go, and ping.
+// presence as sessions come and go, who the presence snapshot at login shows, and ping.
 
 #include "fixture.h"
 
@@ -20,6 +20,7 @@ private Q_SLOTS:
     void tokenLoginReturnsTheSameToken();
     void logoutRevokesTokenAndCloses();
     void presenceFollowsSessions();
+    void presenceSnapshotShowsCustomersTheTeamOnly();
     void pingPong();
 
 private:
@@ -163,6 +164,49 @@ void TestProtocolSession::presenceFollowsSessions()
     const QJsonObject online = ann->takePush(u"presence"_s);
     QCOMPARE(online[u"user"_s].toInteger(), daveId);
     QCOMPARE(online[u"online"_s].toBool(), true);
+}
+
+void TestProtocolSession::presenceSnapshotShowsCustomersTheTeamOnly()
+{
+    // Online first: an admin with two sessions, a member and a customer.
+    auto ann1 = m_fx.client("ann@support.test");
+    auto ann2 = m_fx.client("ann@support.test");
+    auto mia = m_fx.client("mia@team.test");
+    auto carol = m_fx.client("carol@customer.test");
+    QVERIFY(ann1 && ann2 && mia && carol);
+    const qint64 annId = m_fx.userIds.value(u"ann@support.test"_s);
+    const qint64 miaId = m_fx.userIds.value(u"mia@team.test"_s);
+    const qint64 carolId = m_fx.userIds.value(u"carol@customer.test"_s);
+    // Who a freshly logged-in client was told is online: the snapshot follows the welcome
+    // at once, so a ping's reply comes after all of it.
+    const auto snapshot = [](TestClient &c) {
+        [[maybe_unused]] const QJsonObject pong = c.request(obj({{u"type"_s, u"ping"_s}}));
+        QList<qint64> online;
+        for (const QJsonObject &p : c.pushesOfType(u"presence"_s)) {
+            if (p[u"online"_s].toBool())
+                online.append(p[u"user"_s].toInteger());
+        }
+        return online;
+    };
+
+    // A customer learns of the admin, once however many sessions she has, and of no member
+    // or other customer.
+    auto dave = m_fx.client("dave@customer.test");
+    QVERIFY(dave);
+    const qint64 daveId = m_fx.userIds.value(u"dave@customer.test"_s);
+    const QList<qint64> daveSees = snapshot(*dave);
+    QCOMPARE(daveSees.count(annId), 1);
+    QVERIFY(!daveSees.contains(miaId));
+    QVERIFY(!daveSees.contains(carolId));
+    QVERIFY(!daveSees.contains(daveId));
+
+    // An admin learns of everyone online, each once. (Bob's own coming online reaches him
+    // too, as it reaches every session, right after the snapshot.)
+    auto bob = m_fx.client("bob@support.test");
+    QVERIFY(bob);
+    const QList<qint64> bobSees = snapshot(*bob);
+    for (const qint64 id : {annId, miaId, carolId, daveId})
+        QCOMPARE(bobSees.count(id), 1);
 }
 
 void TestProtocolSession::pingPong()

@@ -3,9 +3,9 @@
 #include "store/store.h"
 
 #include <QHash>
-#include <QSet>
 #include <QList>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 
 namespace dpichat::server {

@@ -288,6 +288,7 @@ std::optional<ProtocolError> SqlStore::prepareStatements()
          u"SELECT s.user_id, s.last_used FROM sessions s JOIN users u ON u.id = s.user_id "
          u"WHERE s.token_hash = ? AND s.revoked = 0 AND s.expires > ? AND u.disabled = 0"_s},
         {&s->sessionTouch, u"UPDATE sessions SET last_used = ? WHERE token_hash = ?"_s},
+        {&s->userById, QString::fromUtf16(kUserSelect) + u"WHERE u.id = ?"_s},
         {&s->messageRange, messageSelect(u"WHERE m.id BETWEEN ? AND ? ORDER BY m.id"_s)},
     };
     if (!m_isPostgres) {

@@ -17,6 +17,14 @@ struct pg_conn; // libpq's PGconn
 
 namespace dpichat::server {
 
+/// A user's row as readUser() reads it; a WHERE clause follows. Admins have no thread of
+/// their own (store.h), even one kept from before a promotion.
+inline constexpr char16_t kUserSelect[] =
+        u"SELECT u.id, u.email, u.name, u.role, u.password_hash, u.disabled, u.created_at, "
+        u"u.last_seen, CASE WHEN u.role = 'admin' THEN 0 ELSE COALESCE("
+        u"(SELECT MIN(t.id) FROM threads t WHERE t.owner = u.id AND t.kind = 'support'), 0) "
+        u"END FROM users u ";
+
 /// The statements on the paths every chat message takes, prepared once per connection.
 struct SqlStore::Statements
 {
@@ -51,6 +59,7 @@ struct SqlStore::Statements
     QSqlQuery threadCursors;
     QSqlQuery sessionLookup;
     QSqlQuery sessionTouch;
+    QSqlQuery userById; ///< kUserSelect by id: the user of every token login.
     QSqlQuery messageRange;
     QSqlQuery threadCounted; ///< SQLite: counterStatements(), when not through sqliteAppender.
     QSqlQuery cursorCounted;

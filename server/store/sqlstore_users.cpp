@@ -12,13 +12,6 @@ namespace dpichat::server {
 
 namespace {
 
-// Admins have no thread of their own (store.h), even one kept from before a promotion.
-constexpr char16_t kUserSelect[] =
-        u"SELECT u.id, u.email, u.name, u.role, u.password_hash, u.disabled, u.created_at, "
-        u"u.last_seen, CASE WHEN u.role = 'admin' THEN 0 ELSE COALESCE("
-        u"(SELECT MIN(t.id) FROM threads t WHERE t.owner = u.id AND t.kind = 'support'), 0) "
-        u"END FROM users u ";
-
 QString normalizedEmail(const QString &email)
 {
     return email.trimmed().toLower();
@@ -140,7 +133,17 @@ Expected<std::optional<StoredUser>> SqlStore::userByEmail(const QString &email)
 
 Expected<std::optional<StoredUser>> SqlStore::userById(qint64 id)
 {
-    return queryUser(u"WHERE u.id = ?"_s, id);
+    // Prepared once: every token login reads its user by id.
+    if (auto error = notOpen())
+        return *error;
+    QSqlQuery &q = m_stmts->userById;
+    sql::FinishGuard done(q);
+    q.addBindValue(id);
+    if (!q.exec())
+        return sql::failure(q, "read user"_L1);
+    if (!q.next())
+        return std::optional<StoredUser>();
+    return std::optional<StoredUser>(readUser(q));
 }
 
 Expected<QList<StoredUser>> SqlStore::users()

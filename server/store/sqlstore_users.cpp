@@ -32,6 +32,17 @@ StoredUser readUser(const QSqlQuery &q)
     return s;
 }
 
+/// Runs `q` (kUserSelect and a WHERE with one parameter) for `key`: the user, if any.
+Expected<std::optional<StoredUser>> readOneUser(QSqlQuery &q, const QVariant &key)
+{
+    q.addBindValue(key);
+    if (!q.exec())
+        return sql::failure(q, "read user"_L1);
+    if (!q.next())
+        return std::optional<StoredUser>();
+    return std::optional<StoredUser>(readUser(q));
+}
+
 } // namespace
 
 Expected<qint64> SqlStore::ensureSupportThread(qint64 userId)
@@ -118,12 +129,7 @@ Expected<std::optional<StoredUser>> SqlStore::queryUser(const QString &where, co
     QSqlQuery q(m_db);
     q.setForwardOnly(true);
     q.prepare(QString::fromUtf16(kUserSelect) + where);
-    q.addBindValue(key);
-    if (!q.exec())
-        return sql::failure(q, "read user"_L1);
-    if (!q.next())
-        return std::optional<StoredUser>();
-    return std::optional<StoredUser>(readUser(q));
+    return readOneUser(q, key);
 }
 
 Expected<std::optional<StoredUser>> SqlStore::userByEmail(const QString &email)
@@ -138,12 +144,7 @@ Expected<std::optional<StoredUser>> SqlStore::userById(qint64 id)
         return *error;
     QSqlQuery &q = m_stmts->userById;
     sql::FinishGuard done(q);
-    q.addBindValue(id);
-    if (!q.exec())
-        return sql::failure(q, "read user"_L1);
-    if (!q.next())
-        return std::optional<StoredUser>();
-    return std::optional<StoredUser>(readUser(q));
+    return readOneUser(q, id);
 }
 
 Expected<QList<StoredUser>> SqlStore::users()

@@ -1,10 +1,10 @@
 // The server's epoll event dispatcher, installed for this test's main thread as the server
 // installs it: timers (order, zero, repeating, killed), socket notifiers (read, write, both on
 // one descriptor, hang-up, excluded), posted events, wake-ups and interrupts from another
-// thread, Qt's TCP sockets running on it, and polling before blocking (the load generator's
-// --busy-poll).
+// thread, and Qt's TCP sockets running on it (polling before blocking:
+// tst_epolldispatcher_busypoll).
 
-#include "net/epolldispatcher.h"
+#include "epolldispatchertest.h"
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -14,7 +14,6 @@
 #include <QTest>
 #include <QTimer>
 
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <atomic>
 #include <thread>
@@ -23,104 +22,7 @@
 
 using namespace dpichat::server;
 
-namespace {
-
-/// Records the timer events it receives; kills a timer after its first event when asked.
-class TimerRecorder : public QObject
-{
-public:
-    QList<int> fired;
-    bool killAfterFirst = false;
-
-protected:
-    void timerEvent(QTimerEvent *event) override
-    {
-        fired.append(event->timerId());
-        if (killAfterFirst)
-            killTimer(event->timerId());
-    }
-};
-
-class EventRecorder : public QObject
-{
-public:
-    int userEvents = 0;
-    bool event(QEvent *e) override
-    {
-        if (e->type() == QEvent::User) {
-            ++userEvents;
-            return true;
-        }
-        return QObject::event(e);
-    }
-};
-
-/// A connected pair of Unix stream sockets, closed at the end of the scope.
-struct SocketPair
-{
-    int fd[2] = {-1, -1};
-    SocketPair() { ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fd); }
-    ~SocketPair()
-    {
-        for (int f : fd) {
-            if (f >= 0)
-                ::close(f);
-        }
-    }
-};
-
-EpollEventDispatcher *dispatcher()
-{
-    return qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance());
-}
-
-/// Runs the loop, waiting for events, until `done` or `ms` passed.
-template<typename F>
-void spinUntil(F done, int ms = 5000)
-{
-    QElapsedTimer t;
-    t.start();
-    while (!done() && t.elapsed() < ms)
-        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
-}
-
-void spinFor(int ms)
-{
-    spinUntil([] { return false; }, ms);
-}
-
-/// Posts to `r` from another thread 30 ms from now and waits for events; returns how long
-/// the wait lasted (the event itself is delivered by the next turn, as in Qt's own).
-qint64 waitForAPostFromAnotherThread(QObject &r)
-{
-    std::thread poster([&r] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(30));
-        QCoreApplication::postEvent(&r, new QEvent(QEvent::User));
-    });
-    QElapsedTimer t;
-    t.start();
-    dispatcher()->processEvents(QEventLoop::WaitForMoreEvents);
-    const qint64 waited = t.elapsed();
-    poster.join();
-    return waited;
-}
-
-/// Times this thread gave up the CPU itself (blocked) so far.
-long voluntarySwitches()
-{
-    rusage usage{};
-    getrusage(RUSAGE_THREAD, &usage);
-    return usage.ru_nvcsw;
-}
-
-/// Sets the main thread's busy poll for a scope.
-struct BusyPoll
-{
-    explicit BusyPoll(std::chrono::microseconds budget) { dispatcher()->setBusyPoll(budget); }
-    ~BusyPoll() { dispatcher()->setBusyPoll(std::chrono::microseconds(0)); }
-};
-
-} // namespace
+using namespace epolltest;
 
 class TstEpollDispatcher : public QObject
 {
@@ -145,9 +47,6 @@ private Q_SLOTS:
     void wakeUpsRacingTheLoopAreNeverLost();
     void interruptEndsTheWait();
     void tcpRoundTrip();
-    void busyPollFindsDataWithoutSleeping();
-    void busyPollStopsAtTheNextTimer();
-    void busyPollBlocksOnceTheBudgetIsSpent();
 };
 
 void TstEpollDispatcher::installedOnTheMainThread()
@@ -507,76 +406,6 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     TstEpollDispatcher test;
     return QTest::qExec(&test, argc, argv);
-}
-
-void TstEpollDispatcher::busyPollFindsDataWithoutSleeping()
-{
-    TimerRecorder guard; // bounds the wait should the data not wake it
-    const int id = guard.startTimer(20'000);
-    SocketPair p;
-    QSocketNotifier n(p.fd[1], QSocketNotifier::Read);
-    int activations = 0;
-    connect(&n, &QSocketNotifier::activated, this, [&] { ++activations; });
-    dispatcher()->processEvents(QEventLoop::AllEvents); // whatever earlier tests left
-    BusyPoll poll(std::chrono::seconds(10));
-    std::thread writer([fd = p.fd[0]] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(30));
-        [[maybe_unused]] const auto w = ::write(fd, "x", 1);
-    });
-    const auto polledBefore = dispatcher()->busyPollIdle();
-    const long switchesBefore = voluntarySwitches();
-    while (activations == 0 && guard.fired.isEmpty())
-        dispatcher()->processEvents(QEventLoop::WaitForMoreEvents);
-    const long switches = voluntarySwitches() - switchesBefore;
-    const auto polled = dispatcher()->busyPollIdle() - polledBefore;
-    writer.join();
-    QCOMPARE(activations, 1);
-    // Without polling the thread blocks in epoll_wait until the write: a voluntary switch.
-    QCOMPARE(switches, 0L);
-    QVERIFY2(polled >= std::chrono::milliseconds(20), qPrintable(QString::number(polled.count())));
-    QVERIFY(guard.fired.isEmpty());
-    guard.killTimer(id);
-}
-
-void TstEpollDispatcher::busyPollStopsAtTheNextTimer()
-{
-    TimerRecorder r;
-    BusyPoll poll(std::chrono::seconds(10));
-    QElapsedTimer t;
-    t.start();
-    const int id = r.startTimer(30, Qt::PreciseTimer);
-    while (r.fired.isEmpty() && t.elapsed() < 20'000)
-        dispatcher()->processEvents(QEventLoop::WaitForMoreEvents);
-    r.killTimer(id);
-    QCOMPARE(r.fired, QList<int>{id});
-    // The timer is due long before the budget ends: polling must not hold it up.
-    QVERIFY2(t.elapsed() < 5'000, qPrintable(QString::number(t.elapsed())));
-}
-
-void TstEpollDispatcher::busyPollBlocksOnceTheBudgetIsSpent()
-{
-    TimerRecorder guard;
-    const int id = guard.startTimer(20'000);
-    EventRecorder r;
-    dispatcher()->processEvents(QEventLoop::AllEvents); // whatever earlier tests left
-    BusyPoll poll(std::chrono::milliseconds(5));
-    // The post comes 30 ms later: after 5 ms of polling the thread sleeps until it.
-    std::thread poster([&r] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(30));
-        QCoreApplication::postEvent(&r, new QEvent(QEvent::User));
-    });
-    const auto polledBefore = dispatcher()->busyPollIdle();
-    const long switchesBefore = voluntarySwitches();
-    dispatcher()->processEvents(QEventLoop::WaitForMoreEvents);
-    const long switches = voluntarySwitches() - switchesBefore;
-    const auto polled = dispatcher()->busyPollIdle() - polledBefore;
-    poster.join();
-    dispatcher()->processEvents(QEventLoop::AllEvents);
-    QCOMPARE(r.userEvents, 1);
-    QVERIFY2(switches >= 1, "the thread never blocked");
-    QVERIFY2(polled >= std::chrono::milliseconds(5), qPrintable(QString::number(polled.count())));
-    QVERIFY(guard.fired.isEmpty());
-    guard.killTimer(id);
 }
 
 #include "tst_epolldispatcher.moc"

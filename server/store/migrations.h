@@ -25,9 +25,10 @@ struct Migration
 /// "QPSQL"). Append new steps at the end; never edit a step that has shipped.
 QList<Migration> schemaMigrations(const QString &driverName);
 
-/// PostgreSQL's trigger of step 2 that counts each inserted message into its thread
-/// (threads.last_message_id, message_count) and its sender's cursor row (own_after). On
-/// SQLite, step 4 replaced it with counterStatements().
+/// PostgreSQL's trigger that counts inserted messages into their threads
+/// (threads.last_message_id, message_count) and their senders' cursor rows (own_after): per
+/// message since step 2, per INSERT statement since step 7. On SQLite, step 4 replaced it
+/// with counterStatements().
 inline constexpr char16_t kCounterTrigger[] = u"messages_counted";
 
 /// The statements of step 2 that recount what SqlStore::appendMessages and advanceReadCursor

@@ -302,6 +302,17 @@ std::optional<ProtocolError> SqlStore::prepareStatements()
         // holds 10, and a client that synced after 11 would never see 10. One appender at a
         // time (per batch: group commit keeps it cheap) makes commit order id order.
         statements.append({&s->lockAppends, u"SELECT pg_advisory_xact_lock(7487319)"_s});
+        // The rows in the batch's order, so that ids follow it (a sender's messages get ids in
+        // the order they were sent). One statement per batch: the counting trigger of schema
+        // step 7 then touches each thread's row once per batch.
+        statements.append(
+                {&s->insertBatch,
+                 u"INSERT INTO messages (thread, sender, client_id, body, created_at) "
+                 u"SELECT r.thread, r.sender, r.client_id, r.body, ? "
+                 u"FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[]), "
+                 u"CAST(? AS TEXT[])) WITH ORDINALITY AS r(thread, sender, client_id, body, n) "
+                 u"ORDER BY r.n "
+                 u"ON CONFLICT (sender, client_id) DO NOTHING RETURNING id, sender, client_id"_s});
     }
     for (const auto &[query, text] : statements) {
         *query = QSqlQuery(m_db);

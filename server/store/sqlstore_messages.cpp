@@ -41,42 +41,101 @@ bool SqlStore::usesNativeApi() const
     return m_stmts && (m_stmts->sqlite || m_stmts->pg);
 }
 
+namespace {
+
+// PostgreSQL's text form of an array of bigint: {1,2,3}.
+QString bigintArray(const QList<NewMessage> &messages, qsizetype first, int rows,
+                    qint64 NewMessage::*field)
+{
+    QString text;
+    text.reserve(rows * 8 + 2);
+    text += u'{';
+    for (qsizetype i = first; i < first + rows; ++i) {
+        if (i != first)
+            text += u',';
+        text += QString::number(messages.at(i).*field);
+    }
+    text += u'}';
+    return text;
+}
+
+// PostgreSQL's text form of an array of text: every element quoted, `"` and `\` escaped with
+// a backslash, so that no value reads as NULL, a separator or a nested array.
+QString textArray(const QList<NewMessage> &messages, qsizetype first, int rows,
+                  QString NewMessage::*field)
+{
+    qsizetype size = 2;
+    for (qsizetype i = first; i < first + rows; ++i)
+        size += (messages.at(i).*field).size() + 3;
+    QString text;
+    text.reserve(size);
+    text += u'{';
+    for (qsizetype i = first; i < first + rows; ++i) {
+        if (i != first)
+            text += u',';
+        text += u'"';
+        for (const QChar c : messages.at(i).*field) {
+            if (c == u'"' || c == u'\\')
+                text += u'\\';
+            text += c;
+        }
+        text += u'"';
+    }
+    text += u'}';
+    return text;
+}
+
+} // namespace
+
 std::optional<ProtocolError> SqlStore::insertRows(const QList<NewMessage> &messages,
                                                   qsizetype first, int rows, qint64 now,
                                                   QList<qint64> *ids)
 {
     if (m_stmts->sqliteAppender)
         return m_stmts->sqliteAppender->insert(messages, first, rows, now, ids);
-    const Expected<QSqlQuery *> insert = insertStatement(rows);
-    if (hasError(insert))
-        return std::get<ProtocolError>(insert);
-    QSqlQuery &q = *std::get<QSqlQuery *>(insert);
-    sql::FinishGuard insertDone(q);
-    for (qsizetype i = first; i < first + rows; ++i) {
-        const NewMessage &in = messages.at(i);
-        q.addBindValue(in.thread);
-        q.addBindValue(in.sender);
-        q.addBindValue(in.clientId);
-        q.addBindValue(in.text);
-        q.addBindValue(now);
+    QSqlQuery *insert = nullptr;
+    if (m_isPostgres) {
+        insert = &m_stmts->insertBatch;
+        insert->addBindValue(now);
+        insert->addBindValue(bigintArray(messages, first, rows, &NewMessage::thread));
+        insert->addBindValue(bigintArray(messages, first, rows, &NewMessage::sender));
+        insert->addBindValue(textArray(messages, first, rows, &NewMessage::clientId));
+        insert->addBindValue(textArray(messages, first, rows, &NewMessage::text));
+    } else {
+        const Expected<QSqlQuery *> statement = insertStatement(rows);
+        if (hasError(statement))
+            return std::get<ProtocolError>(statement);
+        insert = std::get<QSqlQuery *>(statement);
+        for (qsizetype i = first; i < first + rows; ++i) {
+            const NewMessage &in = messages.at(i);
+            insert->addBindValue(in.thread);
+            insert->addBindValue(in.sender);
+            insert->addBindValue(in.clientId);
+            insert->addBindValue(in.text);
+            insert->addBindValue(now);
+        }
     }
+    QSqlQuery &q = *insert;
+    sql::FinishGuard insertDone(q);
     if (!q.exec())
         return sql::failure(q, "insert messages"_L1);
     // RETURNING names no order, and a row whose (sender, client id) is stored already returns
-    // nothing: each row returned goes to the first row of the statement with its key and no
-    // id yet (a later copy in the same statement is the one not stored).
+    // nothing: each row returned goes to the first row of the statement with its key (a later
+    // copy in the same statement is the one not stored).
     ids->fill(0, rows);
+    QHash<std::pair<qint64, QString>, qsizetype> firstWithKey;
+    firstWithKey.reserve(rows);
+    for (qsizetype i = 0; i < rows; ++i) {
+        const NewMessage &in = messages.at(first + i);
+        const std::pair key(in.sender, in.clientId);
+        if (!firstWithKey.contains(key))
+            firstWithKey.insert(key, i);
+    }
     while (q.next()) {
-        const qint64 id = q.value(0).toLongLong();
-        const qint64 sender = q.value(1).toLongLong();
-        const QString clientId = q.value(2).toString();
-        for (int i = 0; i < rows; ++i) {
-            const NewMessage &in = messages.at(first + i);
-            if ((*ids)[i] == 0 && in.sender == sender && in.clientId == clientId) {
-                (*ids)[i] = id;
-                break;
-            }
-        }
+        const auto row = firstWithKey.constFind(
+                std::pair(q.value(1).toLongLong(), q.value(2).toString()));
+        if (row != firstWithKey.constEnd())
+            (*ids)[*row] = q.value(0).toLongLong();
     }
     return std::nullopt;
 }
@@ -102,8 +161,10 @@ Expected<QList<AppendResult>> SqlStore::appendMessages(const QList<NewMessage> &
     QHash<qint64, QString> senderNames; // A batch is mostly a few senders.
     const qint64 now = sql::nowMs();
     QList<qint64> ids; // Per row of a statement: the new id, or 0 when stored already.
-    for (qsizetype first = 0; first < messages.size(); first += kRowsPerInsert) {
-        const int rows = int(std::min<qsizetype>(kRowsPerInsert, messages.size() - first));
+    // PostgreSQL: the whole batch in one statement (its trigger counts per statement).
+    const qsizetype perInsert = m_isPostgres ? kPostgresRowsPerInsert : kRowsPerInsert;
+    for (qsizetype first = 0; first < messages.size(); first += perInsert) {
+        const int rows = int(std::min<qsizetype>(perInsert, messages.size() - first));
         if (auto error = insertRows(messages, first, rows, now, &ids))
             return *error;
         for (qsizetype i = first; i < first + rows; ++i) {

@@ -28,7 +28,8 @@ inline constexpr char16_t kUserSelect[] =
 /// The statements on the paths every chat message takes, prepared once per connection.
 struct SqlStore::Statements
 {
-    /// INSERTs of 1 to kRowsPerInsert messages, prepared on first use of each size.
+    /// SQLite through QtSql: INSERTs of 1 to kRowsPerInsert messages, prepared on first use
+    /// of each size.
     QHash<int, QSqlQuery> insertMessages;
     /// SQLite: Qt's connection, when its own API may be used on it (sameBuildSqliteHandle()).
     sqlite3 *sqlite = nullptr;
@@ -65,6 +66,8 @@ struct SqlStore::Statements
     QSqlQuery cursorCounted;
     QSqlQuery notify; ///< PostgreSQL only.
     QSqlQuery lockAppends; ///< PostgreSQL only.
+    /// PostgreSQL: a whole batch in one INSERT, its columns as arrays (SqlStore::insertRows()).
+    QSqlQuery insertBatch;
 };
 
 namespace sql {

@@ -95,7 +95,7 @@ void TestStore::clientIdFirstMigrationKeepsMessagesAndIds()
     // AUTOINCREMENT counter above every stored id (a skipped insert uses up an id): version 6
     // makes (client_id, sender) the unique index and must keep every row, id and the counter.
     const QList<Migration> steps = schemaMigrations(dbOptions().driver);
-    QCOMPARE(steps.constLast().version, 6);
+    QVERIFY(steps.constLast().version >= 6);
     qint64 highestUsed = 0;
     QList<std::tuple<qint64, qint64, QString, QString>> rows; // id, sender, clientId, body
     qint64 customer = 0, thread = 0;

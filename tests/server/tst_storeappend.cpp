@@ -25,6 +25,8 @@ private Q_SLOTS:
     void batchRollsBackOnFailure();
     void idsStrictlyIncreaseAndAreNeverReused_data() { storeKinds(); }
     void idsStrictlyIncreaseAndAreNeverReused();
+    void textIsStoredAsSent_data() { storeKinds(); }
+    void textIsStoredAsSent();
 
 private:
     static void storeKinds()
@@ -77,6 +79,49 @@ void TestStoreAppend::appendIsIdempotent()
     QVERIFY(later[1].message.id > batch[1].message.id);
     TAKE(count, store->messageCount());
     QCOMPARE(count, 3);
+}
+
+// Texts and clientIds with the characters that mean something in an array's text form (how
+// PostgreSQL receives a batch: quotes, backslashes, braces, commas, the word NULL, spaces at
+// either end) come back exactly as sent, each as its own message, with the thread's last
+// message counted from the same batch.
+void TestStoreAppend::textIsStoredAsSent()
+{
+    auto store = openStoreForRow();
+    QVERIFY(store);
+    bool ok = false;
+    const StoredUser c = addUser(*store, u"c@example.com"_s, Role::Customer, &ok);
+    QVERIFY(ok);
+    const QStringList texts{
+            u"NULL"_s, u"null"_s, u"\"\""_s, u"a \"quoted\" word"_s, u"back\\slash\\"_s,
+            u"{braces}"_s, u"{1,2}"_s, u"a, b, c"_s, u" spaces "_s, u"line\nbreak\ttab"_s,
+            u"\\\""_s, u"é ü 中文 \U0001F600"_s, u"'single'"_s, u"$1 ? :name"_s,
+            QString(300, u'"'),
+    };
+    QList<NewMessage> batch;
+    for (const QString &text : texts) {
+        NewMessage m = msg(c, c.threadId, text);
+        m.clientId = u"id \"%1\" {,} \\ NULL"_s.arg(batch.size());
+        batch.append(m);
+    }
+    const auto results = send(*store, batch, &ok);
+    QVERIFY(ok);
+    QCOMPARE(results.size(), batch.size());
+    TAKE(page, store->history(c.threadId, std::nullopt, 100));
+    QCOMPARE(page.messages.size(), texts.size());
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        QVERIFY(results[i].created);
+        const auto stored = std::find_if(page.messages.cbegin(), page.messages.cend(),
+                                         [&](const Message &m) { return m.id == results[i].message.id; });
+        QVERIFY(stored != page.messages.cend());
+        QCOMPARE(stored->text, texts[i]);
+        QCOMPARE(stored->clientId, batch[i].clientId);
+    }
+    TAKE(inbox, store->threadsFor(c.user));
+    QCOMPARE(inbox.size(), 1);
+    QVERIFY(inbox[0].lastMessage);
+    QCOMPARE(inbox[0].lastMessage->text, texts.constLast());
+    QCOMPARE(inbox[0].lastMessage->clientId, batch.constLast().clientId);
 }
 
 // A batch longer than one INSERT statement (32 rows), with repeats of stored messages and

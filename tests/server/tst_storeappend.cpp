@@ -111,8 +111,9 @@ void TestStoreAppend::textIsStoredAsSent()
     QCOMPARE(page.messages.size(), texts.size());
     for (qsizetype i = 0; i < batch.size(); ++i) {
         QVERIFY(results[i].created);
+        const qint64 id = results[i].message.id;
         const auto stored = std::find_if(page.messages.cbegin(), page.messages.cend(),
-                                         [&](const Message &m) { return m.id == results[i].message.id; });
+                                         [id](const Message &m) { return m.id == id; });
         QVERIFY(stored != page.messages.cend());
         QCOMPARE(stored->text, texts[i]);
         QCOMPARE(stored->clientId, batch[i].clientId);

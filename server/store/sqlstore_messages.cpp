@@ -1,5 +1,6 @@
-// SqlStore, messages: appending batches (INSERTs of up to kRowsPerInsert rows, through
-// SQLite's own API where it can), history and sync pages, look-ups by id.
+// SqlStore, messages: appending batches (on SQLite INSERTs of up to kRowsPerInsert rows,
+// through SQLite's own API where it can; on PostgreSQL one INSERT of arrays per batch),
+// history and sync pages, look-ups by id.
 
 #include "sqlstore.h"
 
@@ -43,46 +44,46 @@ bool SqlStore::usesNativeApi() const
 
 namespace {
 
-// PostgreSQL's text form of an array of bigint: {1,2,3}.
-QString bigintArray(const QList<NewMessage> &messages, qsizetype first, int rows,
-                    qint64 NewMessage::*field)
+// PostgreSQL's text form of an array of one column of messages[first, first + rows):
+// `{e1,e2,...}`, each element written by `append(text, message)`.
+template<typename Append>
+QString arrayText(const QList<NewMessage> &messages, qsizetype first, int rows, Append append)
 {
     QString text;
-    text.reserve(rows * 8 + 2);
+    text.reserve(rows * 16 + 2);
     text += u'{';
     for (qsizetype i = first; i < first + rows; ++i) {
         if (i != first)
             text += u',';
-        text += QString::number(messages.at(i).*field);
+        append(text, messages.at(i));
     }
     text += u'}';
     return text;
 }
 
-// PostgreSQL's text form of an array of text: every element quoted, `"` and `\` escaped with
-// a backslash, so that no value reads as NULL, a separator or a nested array.
+// An array of bigint: {1,2,3}.
+QString bigintArray(const QList<NewMessage> &messages, qsizetype first, int rows,
+                    qint64 NewMessage::*field)
+{
+    return arrayText(messages, first, rows, [field](QString &text, const NewMessage &m) {
+        text += QString::number(m.*field);
+    });
+}
+
+// An array of text: every element quoted, `"` and `\` escaped with a backslash, so that no
+// value reads as NULL, a separator or a nested array.
 QString textArray(const QList<NewMessage> &messages, qsizetype first, int rows,
                   QString NewMessage::*field)
 {
-    qsizetype size = 2;
-    for (qsizetype i = first; i < first + rows; ++i)
-        size += (messages.at(i).*field).size() + 3;
-    QString text;
-    text.reserve(size);
-    text += u'{';
-    for (qsizetype i = first; i < first + rows; ++i) {
-        if (i != first)
-            text += u',';
+    return arrayText(messages, first, rows, [field](QString &text, const NewMessage &m) {
         text += u'"';
-        for (const QChar c : messages.at(i).*field) {
+        for (const QChar c : m.*field) {
             if (c == u'"' || c == u'\\')
                 text += u'\\';
             text += c;
         }
         text += u'"';
-    }
-    text += u'}';
-    return text;
+    });
 }
 
 } // namespace

@@ -1,3 +1,4 @@
+#include "allocator.h"
 #include "auth/passwords.h"
 #include "cli/admincli.h"
 #include "config.h"
@@ -16,9 +17,6 @@
 #include <QTimer>
 
 #include <csignal>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 #include <optional>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -57,21 +55,6 @@ void installSignalHandlers(QObject *context, std::function<void()> onStop)
     sigaction(SIGINT, &sa, nullptr);
 }
 
-/// glibc's allocator hands freed memory back to the kernel as soon as 128 KiB are free at the
-/// top of a heap, and serves large blocks with mmap() under a threshold that moves. The
-/// storage thread frees a batch's worth of memory after every commit and allocates it again
-/// for the next: at full speed that was a page fault for every few messages. Keeping up to
-/// 32 MiB and growing heaps 8 MiB at a time costs no memory that is not used (pages are only
-/// counted once written); at full speed 9% more messages a second (docs/performance.md).
-void tuneAllocator()
-{
-#if defined(__GLIBC__)
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);
-    mallopt(M_TRIM_THRESHOLD, 32 << 20);
-    mallopt(M_TOP_PAD, 8 << 20);
-#endif
-}
-
 int fail(const QString &message, int code)
 {
     QTextStream(stderr) << "dpichat-server: " << message << Qt::endl;
@@ -82,7 +65,7 @@ int fail(const QString &message, int code)
 
 int main(int argc, char *argv[])
 {
-    tuneAllocator();
+    keepFreedMemory(32 << 20);
     qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{category} %{type}: %{message}"));
     // The main thread's event dispatcher can only be chosen before the application exists.
     QStringList arguments;

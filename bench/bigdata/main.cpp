@@ -7,6 +7,8 @@
 #include "storemeasure.h"
 #include "wsmeasure.h"
 
+#include "allocator.h"
+
 #include <QCoreApplication>
 #include <QLoggingCategory>
 #include <QTextStream>
@@ -42,6 +44,10 @@ int measure(const Options &o)
 
 int main(int argc, char *argv[])
 {
+    // As the server does, with room for a decoded 4.7 MB thread list and its copies: on a
+    // machine that hands freed memory back to its host, faulting it in anew for every reply
+    // added about 30 ms to each end-to-end `threads` figure (docs/performance.md, "Big data").
+    dpichat::server::keepFreedMemory(256 << 20);
     QCoreApplication app(argc, argv);
     // The store's notes (opened, migrated) would interleave with the figures.
     QLoggingCategory::setFilterRules(u"dpichat.server.store.info=false"_s);

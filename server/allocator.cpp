@@ -16,7 +16,7 @@ namespace dpichat::server {
 // only counted once written); at full speed 9% more messages a second (docs/performance.md).
 // On a virtual machine that gives freed memory back to its host, touching it again costs
 // several µs a page: dpichat-bigdata's measuring client, which decodes a 4.7 MB thread list
-// per request (more than 32 MiB with its copies), spent about 30 ms of each one on that.
+// per request, spent about 30 ms of each one on that (32 MiB kept was not enough there).
 void keepFreedMemory(int bytes)
 {
 #if defined(__GLIBC__)

@@ -171,12 +171,10 @@ bool measureStore(const Options &options, Sampler &sampler, QList<Series> &serie
             return true;
         });
     };
+    const server::ThreadPresence offline = [](qint64, qint64) { return server::OwnerPresence{}; };
     const auto replyThreads = [&] {
         const User &admin =
                 sampler.admins().at(threadsReply.micros.size() % sampler.admins().size());
-        const server::ThreadPresence offline = [](qint64, qint64) {
-            return server::OwnerPresence{};
-        };
         return timeCall(threadsReply, [&] {
             const auto r = store.threadsReply(admin, QJsonValue(1), offline);
             return !hasError(r) && std::get<std::optional<QByteArray>>(r).has_value();
@@ -188,9 +186,7 @@ bool measureStore(const Options &options, Sampler &sampler, QList<Series> &serie
     ok = !hasError(store.threadsFor(sampler.admins().constFirst()))
             && (!direct
                 || !hasError(store.threadsReply(sampler.admins().constFirst(), QJsonValue(1),
-                                                [](qint64, qint64) {
-                                                    return server::OwnerPresence{};
-                                                })))
+                                                offline)))
             && !hasError(store.history(sampler.randomThread(), std::nullopt, historyLimit))
             && !hasError(store.sync(sampler.admins().constFirst(), 0, syncLimit));
 

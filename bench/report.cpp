@@ -73,6 +73,33 @@ qint64 processRssKb(qint64 pid)
     return -1;
 }
 
+// Every core's times from /proc/stat ("cpuN user nice system idle iowait irq softirq steal
+// ..."; guest time is inside user already).
+std::vector<CoreTimes> coreTimes()
+{
+    std::vector<CoreTimes> cores;
+    QFile f(QStringLiteral("/proc/stat"));
+    if (!f.open(QIODevice::ReadOnly))
+        return cores;
+    const double ticks = double(sysconf(_SC_CLK_TCK));
+    for (const QByteArray &line : f.readAll().split('\n')) {
+        if (!line.startsWith("cpu") || line.size() < 4 || line.at(3) < '0' || line.at(3) > '9')
+            continue;
+        const QList<QByteArray> fields = line.simplified().split(' ');
+        if (fields.size() < 9)
+            continue;
+        const auto at = [&fields, ticks](int i) { return fields.at(i).toDouble() / ticks; };
+        CoreTimes c;
+        c.cpu = fields.at(0).mid(3).toInt();
+        c.busyS = at(1) + at(2) + at(3) + at(6) + at(7);
+        c.idleS = at(4);
+        c.iowaitS = at(5);
+        c.stealS = at(8);
+        cores.push_back(c);
+    }
+    return cores;
+}
+
 QString fixed(double v, int decimals = 2)
 {
     return QString::number(v, 'f', decimals);
@@ -94,6 +121,7 @@ CpuSample CpuSample::take(qint64 serverPid)
         s.serverRssKb = processRssKb(serverPid);
     }
     s.driverRssKb = processRssKb(getpid());
+    s.cores = coreTimes();
     return s;
 }
 
@@ -150,6 +178,70 @@ double driverLoad(const RunInfo &run)
     const double cpu = run.end.driverUserS - run.start.driverUserS + run.end.driverSysS
             - run.start.driverSysS - (run.end.driverBusyPollS - run.start.driverBusyPollS);
     return wall > 0 ? cpu / wall / driverCores(run.options) : 0;
+}
+
+/// One core over the measured interval: shares of its time (0..1).
+struct CoreShare {
+    int cpu = -1;
+    double busy = 0, iowait = 0, steal = 0;
+};
+
+std::vector<CoreShare> coreShares(const RunInfo &run)
+{
+    std::vector<CoreShare> shares;
+    for (const CoreTimes &e : run.end.cores) {
+        const auto s = std::find_if(run.start.cores.cbegin(), run.start.cores.cend(),
+            [&e](const CoreTimes &c) { return c.cpu == e.cpu; });
+        if (s == run.start.cores.cend())
+            continue;
+        const double busy = e.busyS - s->busyS, iowait = e.iowaitS - s->iowaitS,
+                     steal = e.stealS - s->stealS;
+        const double total = busy + iowait + steal + (e.idleS - s->idleS);
+        if (total > 0)
+            shares.push_back({ e.cpu, busy / total, iowait / total, steal / total });
+    }
+    return shares;
+}
+
+QList<int> affinity(qint64 pid)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    QList<int> cpus;
+    if (sched_getaffinity(pid_t(pid), sizeof(set), &set) != 0)
+        return cpus;
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+        if (CPU_ISSET(cpu, &set))
+            cpus.append(cpu);
+    }
+    return cpus;
+}
+
+/// What else kept the server's cores busy, as a share of them (0..1): their busy time less
+/// the server's CPU time. -1 when unknown, or when the driver may run on them too.
+double othersOnServerCores(const RunInfo &run, const std::vector<CoreShare> &shares)
+{
+    if (run.options.serverPid <= 0 || run.start.serverCpuS < 0 || run.end.serverCpuS < 0)
+        return -1;
+    const QList<int> serverCpus = affinity(run.options.serverPid);
+    const QList<int> driverCpus = affinity(0);
+    if (serverCpus.isEmpty() || serverCpus.size() >= int(shares.size()))
+        return -1;
+    double busy = 0;
+    int counted = 0;
+    for (const CoreShare &c : shares) {
+        if (!serverCpus.contains(c.cpu))
+            continue;
+        if (driverCpus.contains(c.cpu))
+            return -1;
+        busy += c.busy;
+        ++counted;
+    }
+    const double wall = double(run.end.atNs - run.start.atNs) / 1e9;
+    if (counted == 0 || wall <= 0)
+        return -1;
+    const double serverShare = (run.end.serverCpuS - run.start.serverCpuS) / wall;
+    return qMax(0.0, (busy - serverShare) / counted);
 }
 
 QString idleModel(const BenchOptions &o)
@@ -346,6 +438,19 @@ void printReport(QTextStream &out, const RunInfo &run, const Stats &s, const Per
             << " delivered msg per server CPU-second; RSS " << run.end.serverRssKb / 1024
             << " MiB\n";
     }
+    const std::vector<CoreShare> shares = coreShares(run);
+    if (!shares.empty()) {
+        out << "machine:";
+        for (const CoreShare &c : shares) {
+            out << (c.cpu == shares.front().cpu ? " " : "; ") << "cpu" << c.cpu << " busy "
+                << fixed(100 * c.busy, 0) << "%, iowait " << fixed(100 * c.iowait, 1)
+                << "%, steal " << fixed(100 * c.steal, 1) << "%";
+        }
+        const double others = othersOnServerCores(run, shares);
+        if (others >= 0)
+            out << "; the server's core(s) busy with other work " << fixed(100 * others, 1) << "%";
+        out << "\n";
+    }
     if (!s.errorCodes.isEmpty()) {
         out << "errors: ";
         for (auto it = s.errorCodes.cbegin(); it != s.errorCodes.cend(); ++it)
@@ -430,6 +535,26 @@ QJsonObject reportJson(
         { QStringLiteral("problems"), QJsonArray::fromStringList(s.problems) },
         { QStringLiteral("ok"), integrityOk(s) },
     };
+    const std::vector<CoreShare> shares = coreShares(run);
+    if (!shares.empty()) {
+        QJsonArray cores;
+        for (const CoreShare &c : shares) {
+            cores.append(QJsonObject { { QStringLiteral("cpu"), c.cpu },
+                { QStringLiteral("busy"), c.busy }, { QStringLiteral("iowait"), c.iowait },
+                { QStringLiteral("steal"), c.steal } });
+        }
+        QJsonObject machine { { QStringLiteral("cores"), cores } };
+        if (o.serverPid > 0) {
+            QJsonArray serverCores;
+            for (int cpu : affinity(o.serverPid))
+                serverCores.append(cpu);
+            machine.insert(QStringLiteral("serverCores"), serverCores);
+        }
+        const double others = othersOnServerCores(run, shares);
+        if (others >= 0)
+            machine.insert(QStringLiteral("othersOnServerCores"), others);
+        json.insert(QStringLiteral("machine"), machine);
+    }
     if (o.idleConnections > 0) {
         const CpuSample &after = o.mode == LoadMode::Idle ? run.held : run.established;
         json.insert(QStringLiteral("idle"),

@@ -10,7 +10,17 @@
 
 namespace bench {
 
-/// CPU time of the driver (getrusage) and, when its pid is known, of the server (/proc).
+/// One core's time since boot, from /proc/stat, in seconds.
+struct CoreTimes {
+    int cpu = -1;
+    double busyS = 0; ///< user, nice, system, irq and softirq
+    double idleS = 0;
+    double iowaitS = 0;
+    double stealS = 0; ///< wanted to run while the hypervisor ran something else
+};
+
+/// CPU time of the driver (getrusage) and, when its pid is known, of the server (/proc), and
+/// of every core of the machine (/proc/stat), so that a report can say what else ran.
 struct CpuSample {
     qint64 atNs = 0;
     double driverUserS = 0;
@@ -20,6 +30,7 @@ struct CpuSample {
     double serverCpuS = -1; ///< -1: unknown.
     qint64 serverRssKb = -1;
     qint64 driverRssKb = -1;
+    std::vector<CoreTimes> cores;
 
     static CpuSample take(qint64 serverPid);
 };

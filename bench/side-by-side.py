@@ -35,6 +35,11 @@ def driver_cpu_percent(run):
     return 100.0 * (cpu - polled) / wall if cpu is not None and wall else None
 
 
+def others_percent(run):
+    others = get(run, "machine", "othersOnServerCores")
+    return 100.0 * others if others is not None else None
+
+
 def rows_for(meta):
     """(key, load, label, unit, metric, higher is better)"""
     light_total = meta["pairs"] * meta["lightRate"]
@@ -58,6 +63,8 @@ def rows_for(meta):
          lambda r: get(r, "latencyMs", "sendToSent", "p99") if r["protocol"] == "dpichat" else None,
          False),
         ("light.cpu", "light", "light: server CPU", "% of a core", server_cpu_percent, False),
+        ("light.others", "light", "light: the server's core busy with other work", "% of a core",
+         others_percent, False),
         ("full.rate", "full", f"full speed (window {meta['window']}): delivered", "msg/s",
          lambda r: get(r, "throughput", "deliveredPerS"), True),
         ("full.p99", "full", "full speed: send->receive p99", "ms",
@@ -67,6 +74,8 @@ def rows_for(meta):
         ("full.cpu", "full", "full speed: server CPU", "% of a core", server_cpu_percent, None),
         ("full.drvcpu", "full", f"full speed: {driver_cpu}", "% of a core", driver_cpu_percent,
          None),
+        ("full.others", "full", "full speed: the server's core busy with other work",
+         "% of a core", others_percent, False),
         ("fanout.p50", "fanout", f"fan-out 1->{fan} at {meta['fanoutRate']} msg/s: p50", "ms",
          lambda r: get(r, "latencyMs", "sendToPush", "p50"), False),
         ("fanout.p99", "fanout", f"fan-out 1->{fan} at {meta['fanoutRate']} msg/s: p99", "ms",
@@ -83,6 +92,9 @@ def rows_for(meta):
          lambda r: get(r, "latencyMs", "sendToPush", "p99"), False),
         ("fullidle.percpu", "full-idle", f"full speed beside {idle:,} idle: per server CPU-s",
          "msg", lambda r: get(r, "server", "deliveredPerCpuS"), True),
+        ("fullidle.others", "full-idle",
+         f"full speed beside {idle:,} idle: the server's core busy with other work",
+         "% of a core", others_percent, False),
     ]
 
 
@@ -97,7 +109,7 @@ def fmt(value, unit):
     if unit in ("msg/s", "msg", "runs"):
         return f"{value:,.0f}"
     if unit == "% of a core":
-        return f"{value:.0f}%"
+        return f"{value:.1f}%" if abs(value) < 10 else f"{value:.0f}%"
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.2f}"
@@ -129,7 +141,7 @@ def main():
         if all(v is None for v in values.values()):
             continue
         ratios = {}
-        for target in ("full", "normal"):
+        for target in ("full", "normal") if not key.endswith(".others") else ():
             if values.get(target) is not None and values.get("soketi"):
                 ratios[target] = values[target] / values["soketi"]
         rows.append({"key": key, "load": load, "label": label, "unit": unit,

@@ -135,7 +135,9 @@ def main():
     for key, load, label, unit, metric, higher in rows_for(meta):
         values, samples = {}, {}
         for target, _ in present:
-            picked = [r for r in runs if r["benchTarget"] == target and r["benchLoad"] == load]
+            picked = sorted((r for r in runs
+                             if r["benchTarget"] == target and r["benchLoad"] == load),
+                            key=lambda r: r.get("benchRep", 0))
             samples[target] = [metric(r) for r in picked]
             values[target] = median(samples[target])
         if all(v is None for v in values.values()):
@@ -236,6 +238,23 @@ def main():
     print(f"Medians of {meta['repeat']} runs for light, full and full beside idle; one run "
           "otherwise. Ratios are DPI Chat / soketi: above 1 is better for rates, worse for "
           "latency and memory.")
+    # The medians hide how far single runs spread on a noisy machine: the runs behind the
+    # figures the targets use, in the order they ran.
+    per_run = [(key, label) for key, label in (
+        ("light.p50", "light p50 (ms)"), ("light.p99", "light p99 (ms)"),
+        ("full.rate", "full (msg/s)"), ("fullidle.rate", f"beside {meta['idle']:,} idle (msg/s)"))
+        if key in by_key and any(len(v) > 1 for v in by_key[key]["samples"].values())]
+    if per_run:
+        print("Per run, in order:")
+        for key, label in per_run:
+            row = by_key[key]
+            cells = []
+            for t, name in present:
+                values = [fmt(v, row["unit"]) for v in row["samples"].get(t, [])]
+                if values:
+                    cells.append(f"{name} {' / '.join(values)}")
+            print(f"  {label}: " + "; ".join(cells))
+        print()
     for t in targets:
         verdict = "met" if t["met"] else ("MISSED" if t["met"] is not None else "not measured")
         measured = t["measured"]

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -73,33 +72,6 @@ qint64 processRssKb(qint64 pid)
     return -1;
 }
 
-// Every core's times from /proc/stat ("cpuN user nice system idle iowait irq softirq steal
-// ..."; guest time is inside user already).
-std::vector<CoreTimes> coreTimes()
-{
-    std::vector<CoreTimes> cores;
-    QFile f(QStringLiteral("/proc/stat"));
-    if (!f.open(QIODevice::ReadOnly))
-        return cores;
-    const double ticks = double(sysconf(_SC_CLK_TCK));
-    for (const QByteArray &line : f.readAll().split('\n')) {
-        if (!line.startsWith("cpu") || line.size() < 4 || line.at(3) < '0' || line.at(3) > '9')
-            continue;
-        const QList<QByteArray> fields = line.simplified().split(' ');
-        if (fields.size() < 9)
-            continue;
-        const auto at = [&fields, ticks](int i) { return fields.at(i).toDouble() / ticks; };
-        CoreTimes c;
-        c.cpu = fields.at(0).mid(3).toInt();
-        c.busyS = at(1) + at(2) + at(3) + at(6) + at(7);
-        c.idleS = at(4);
-        c.iowaitS = at(5);
-        c.stealS = at(8);
-        cores.push_back(c);
-    }
-    return cores;
-}
-
 QString fixed(double v, int decimals = 2)
 {
     return QString::number(v, 'f', decimals);
@@ -121,7 +93,7 @@ CpuSample CpuSample::take(qint64 serverPid)
         s.serverRssKb = processRssKb(serverPid);
     }
     s.driverRssKb = processRssKb(getpid());
-    s.cores = coreTimes();
+    s.cores = readCoreTimes();
     return s;
 }
 
@@ -164,10 +136,8 @@ namespace {
 int driverCores(const BenchOptions &o)
 {
     const int threads = o.fanout > 0 ? 1 : qMax(1, o.threads);
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    const int allowed = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : threads;
-    return qMax(1, qMin(threads, allowed));
+    const qsizetype allowed = cpuAffinity(0).size();
+    return qMax(1, qMin(threads, allowed > 0 ? int(allowed) : threads));
 }
 
 /// The driver's share of driverCores() over the measured interval (0..1).
@@ -180,68 +150,16 @@ double driverLoad(const RunInfo &run)
     return wall > 0 ? cpu / wall / driverCores(run.options) : 0;
 }
 
-/// One core over the measured interval: shares of its time (0..1).
-struct CoreShare {
-    int cpu = -1;
-    double busy = 0, iowait = 0, steal = 0;
-};
-
-std::vector<CoreShare> coreShares(const RunInfo &run)
-{
-    std::vector<CoreShare> shares;
-    for (const CoreTimes &e : run.end.cores) {
-        const auto s = std::find_if(run.start.cores.cbegin(), run.start.cores.cend(),
-            [&e](const CoreTimes &c) { return c.cpu == e.cpu; });
-        if (s == run.start.cores.cend())
-            continue;
-        const double busy = e.busyS - s->busyS, iowait = e.iowaitS - s->iowaitS,
-                     steal = e.stealS - s->stealS;
-        const double total = busy + iowait + steal + (e.idleS - s->idleS);
-        if (total > 0)
-            shares.push_back({ e.cpu, busy / total, iowait / total, steal / total });
-    }
-    return shares;
-}
-
-QList<int> affinity(qint64 pid)
-{
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    QList<int> cpus;
-    if (sched_getaffinity(pid_t(pid), sizeof(set), &set) != 0)
-        return cpus;
-    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-        if (CPU_ISSET(cpu, &set))
-            cpus.append(cpu);
-    }
-    return cpus;
-}
-
-/// What else kept the server's cores busy, as a share of them (0..1): their busy time less
-/// the server's CPU time. -1 when unknown, or when the driver may run on them too.
+/// What else kept the server's cores busy over the measured interval (machine.h); -1 when
+/// unknown.
 double othersOnServerCores(const RunInfo &run, const std::vector<CoreShare> &shares)
 {
-    if (run.options.serverPid <= 0 || run.start.serverCpuS < 0 || run.end.serverCpuS < 0)
-        return -1;
-    const QList<int> serverCpus = affinity(run.options.serverPid);
-    const QList<int> driverCpus = affinity(0);
-    if (serverCpus.isEmpty() || serverCpus.size() >= int(shares.size()))
-        return -1;
-    double busy = 0;
-    int counted = 0;
-    for (const CoreShare &c : shares) {
-        if (!serverCpus.contains(c.cpu))
-            continue;
-        if (driverCpus.contains(c.cpu))
-            return -1;
-        busy += c.busy;
-        ++counted;
-    }
     const double wall = double(run.end.atNs - run.start.atNs) / 1e9;
-    if (counted == 0 || wall <= 0)
+    if (run.options.serverPid <= 0 || run.start.serverCpuS < 0 || run.end.serverCpuS < 0
+        || wall <= 0)
         return -1;
-    const double serverShare = (run.end.serverCpuS - run.start.serverCpuS) / wall;
-    return qMax(0.0, (busy - serverShare) / counted);
+    return othersOnCores(shares, cpuAffinity(run.options.serverPid), cpuAffinity(0),
+        (run.end.serverCpuS - run.start.serverCpuS) / wall);
 }
 
 QString idleModel(const BenchOptions &o)
@@ -438,7 +356,7 @@ void printReport(QTextStream &out, const RunInfo &run, const Stats &s, const Per
             << " delivered msg per server CPU-second; RSS " << run.end.serverRssKb / 1024
             << " MiB\n";
     }
-    const std::vector<CoreShare> shares = coreShares(run);
+    const std::vector<CoreShare> shares = coreShares(run.start.cores, run.end.cores);
     if (!shares.empty()) {
         out << "machine:";
         for (const CoreShare &c : shares) {
@@ -535,7 +453,7 @@ QJsonObject reportJson(
         { QStringLiteral("problems"), QJsonArray::fromStringList(s.problems) },
         { QStringLiteral("ok"), integrityOk(s) },
     };
-    const std::vector<CoreShare> shares = coreShares(run);
+    const std::vector<CoreShare> shares = coreShares(run.start.cores, run.end.cores);
     if (!shares.empty()) {
         QJsonArray cores;
         for (const CoreShare &c : shares) {
@@ -546,7 +464,7 @@ QJsonObject reportJson(
         QJsonObject machine { { QStringLiteral("cores"), cores } };
         if (o.serverPid > 0) {
             QJsonArray serverCores;
-            for (int cpu : affinity(o.serverPid))
+            for (int cpu : cpuAffinity(o.serverPid))
                 serverCores.append(cpu);
             machine.insert(QStringLiteral("serverCores"), serverCores);
         }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "machine.h"
 #include "options.h"
 #include "stats.h"
 
@@ -9,15 +10,6 @@
 #include <vector>
 
 namespace bench {
-
-/// One core's time since boot, from /proc/stat, in seconds.
-struct CoreTimes {
-    int cpu = -1;
-    double busyS = 0; ///< user, nice, system, irq and softirq
-    double idleS = 0;
-    double iowaitS = 0;
-    double stealS = 0; ///< wanted to run while the hypervisor ran something else
-};
 
 /// CPU time of the driver (getrusage) and, when its pid is known, of the server (/proc), and
 /// of every core of the machine (/proc/stat), so that a report can say what else ran.

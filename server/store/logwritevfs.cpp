@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <mutex>
 #include <new>
 #include <vector>
@@ -20,6 +21,7 @@ constexpr int kFrameHeaderSize = 24;
 constexpr std::size_t kMaxHeld = 31 * 4096;
 
 sqlite3_vfs *g_wrapped = nullptr; // SQLite's default VFS when this one was installed.
+std::atomic<std::uint64_t> g_logBytesWritten { 0 };
 
 struct HeldWrites
 {
@@ -49,6 +51,8 @@ int writeHeld(LogFile *file)
         return SQLITE_OK;
     const int rc = file->wrapped->pMethods->xWrite(file->wrapped, held->bytes.data(),
                                                    int(held->bytes.size()), held->offset);
+    if (rc == SQLITE_OK)
+        g_logBytesWritten.fetch_add(held->bytes.size(), std::memory_order_relaxed);
     // On failure the transaction fails with this error and SQLite writes its frames anew.
     held->bytes.clear();
     held->commitPageNext = false;
@@ -342,12 +346,22 @@ bool install()
 
 } // namespace
 
+namespace {
+std::atomic<bool> g_installed { false };
+} // namespace
+
 bool installLogWriteVfs()
 {
     static std::once_flag once;
-    static bool installed = false;
-    std::call_once(once, [] { installed = install(); });
-    return installed;
+    std::call_once(once, [] { g_installed.store(install(), std::memory_order_release); });
+    return g_installed.load(std::memory_order_acquire);
+}
+
+std::optional<std::uint64_t> logBytesWritten()
+{
+    if (!g_installed.load(std::memory_order_acquire))
+        return std::nullopt;
+    return g_logBytesWritten.load(std::memory_order_relaxed);
 }
 
 } // namespace dpichat::server

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
+
 namespace dpichat::server {
 
 /// Makes SQLite write each transaction's frames to the write-ahead log in one system call.
@@ -30,5 +33,10 @@ namespace dpichat::server {
 /// when SQLite has no default VFS or refuses the registration (connections then use SQLite's
 /// own VFS unchanged). Connections already open keep the VFS they were opened with.
 bool installLogWriteVfs();
+
+/// Bytes written to write-ahead logs through this VFS since the process started (every
+/// database's log, whether or not it later started over), or nothing while it is not
+/// installed: how fast the log grows, read without a checkpoint (WalCheckpointer).
+std::optional<std::uint64_t> logBytesWritten();
 
 } // namespace dpichat::server

@@ -1,6 +1,7 @@
 #include "walcheckpointer.h"
 
 #include "logging.h"
+#include "logwritevfs.h"
 
 #include <QFile>
 #include <QSqlDatabase>
@@ -10,9 +11,15 @@
 #include <QUuid>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <optional>
 
 #include <fcntl.h>
+#ifdef Q_OS_LINUX
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
 
 using namespace Qt::StringLiterals;
 
@@ -21,25 +28,51 @@ namespace dpichat::server {
 class WalCheckpointWorker : public QObject
 {
 public:
+    /// What the thread taking over needs to go on where the other left off.
+    struct Progress {
+        int lastFrames = -1;
+        int lastCopied = -1;
+        std::chrono::steady_clock::time_point lastTime;
+        std::chrono::steady_clock::time_point lastWriteBack;
+        std::chrono::milliseconds interval { 0 };
+        std::optional<std::uint64_t> lastLogBytes;
+        std::chrono::steady_clock::time_point lastLook;
+    };
+
+    /// `lowestWeight`: this one checkpoints while the log grows slowly, at nice 19, and hands
+    /// over to its peer (at the default weight) when it grows fast; the peer hands back when it
+    /// slows down. `passes` counts this one's checkpoints.
     WalCheckpointWorker(QString path, QString synchronous, std::chrono::milliseconds interval,
-                        std::chrono::milliseconds busyInterval)
+        std::chrono::milliseconds busyInterval, double busyFramesPerSecond, bool lowestWeight,
+        std::atomic<int> &passes)
         : m_interval(interval)
         , m_busyInterval(busyInterval)
+        , m_busyFramesPerSecond(busyFramesPerSecond)
+        , m_lowestWeight(lowestWeight)
+        , m_active(lowestWeight) // The server starts with no load.
+        , m_passes(passes)
         , m_path(std::move(path))
         , m_synchronous(std::move(synchronous))
-        , m_connectionName(u"dpichat-checkpoint-"_s
-                           + QUuid::createUuid().toString(QUuid::WithoutBraces))
+        , m_connectionName(
+              u"dpichat-checkpoint-"_s + QUuid::createUuid().toString(QUuid::WithoutBraces))
     {
         m_timer.setParent(this); // Moves to the worker's thread with it.
         m_databaseFile.setParent(this);
         m_timer.setInterval(interval);
         m_timer.setTimerType(Qt::CoarseTimer);
-        QObject::connect(&m_timer, &QTimer::timeout, this, [this] { checkpoint(); });
+        QObject::connect(&m_timer, &QTimer::timeout, this, [this] { onTimer(); });
     }
+
+    void setPeer(WalCheckpointWorker *peer) { m_peer = peer; }
 
     // On the worker's thread: the connection belongs to the thread that opens it.
     void open()
     {
+#ifdef Q_OS_LINUX
+        // This thread only: PRIO_PROCESS with a thread's id sets that thread's nice value.
+        if (m_lowestWeight && ::setpriority(PRIO_PROCESS, ::gettid(), 19) != 0)
+            qCInfo(lcStore) << "light-load checkpoints keep the default scheduling weight";
+#endif
         QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connectionName);
         db.setDatabaseName(m_path);
         if (!db.open()) {
@@ -59,12 +92,37 @@ public:
             qCInfo(lcStore) << "checkpoints write the database file back only when SQLite"
                             << "flushes it:" << m_databaseFile.errorString();
         m_open = true;
+        if (m_active)
+            m_timer.start();
+    }
+
+    // The peer hands the checkpoints over: from now on this thread runs them.
+    void takeOver(const Progress &progress)
+    {
+        if (!m_open || m_closing)
+            return;
+        m_lastFrames = progress.lastFrames;
+        m_lastCopied = progress.lastCopied;
+        m_lastTime = progress.lastTime;
+        m_lastWriteBack = progress.lastWriteBack;
+        m_lastLogBytes = progress.lastLogBytes;
+        m_lastLook = progress.lastLook;
+        m_active = true;
+        m_timer.setInterval(progress.interval);
+        checkpoint(); // The pass the other thread left to this one.
         m_timer.start();
+    }
+
+    // No more checkpoints on the timer, and none handed over to the peer or taken from it.
+    void quiesce()
+    {
+        m_closing = true;
+        m_timer.stop();
     }
 
     void close()
     {
-        m_timer.stop();
+        quiesce();
         if (m_open)
             checkpoint();
         m_open = false;
@@ -76,6 +134,37 @@ public:
     }
 
 private:
+    // Before each pass: is this the thread to run it? Decided from how fast the log grew since
+    // the last look, which needs no checkpoint: a pass started at the lowest weight on a core
+    // that fills up meanwhile would take seconds to end (measured: 9 s), and the log would
+    // grow past the automatic limit in the meantime.
+    void onTimer()
+    {
+        const auto now = std::chrono::steady_clock::now();
+        const std::optional<std::uint64_t> logBytes = logBytesWritten();
+        const double seconds = std::chrono::duration<double>(now - m_lastLook).count();
+        std::optional<double> framesPerSecond;
+        if (logBytes && m_lastLogBytes && seconds > 0)
+            framesPerSecond = double(*logBytes - *m_lastLogBytes) / kFrameBytes / seconds;
+        // Far later than asked for, while something was written: too little of the core.
+        const bool late = m_lastLogBytes && logBytes && *logBytes != *m_lastLogBytes
+            && seconds * 1000 > 4.0 * m_timer.interval();
+        m_lastLogBytes = logBytes;
+        m_lastLook = now;
+        if (m_peer && !m_closing) {
+            // Without the count (SQLite's own VFS) the thread at the default weight runs
+            // every checkpoint, as before there were two.
+            const bool handOff = !framesPerSecond ? m_lowestWeight && !logBytes
+                : m_lowestWeight ? *framesPerSecond >= m_busyFramesPerSecond || late
+                                 : *framesPerSecond < m_busyFramesPerSecond / 2;
+            if (handOff) {
+                handOver();
+                return;
+            }
+        }
+        checkpoint();
+    }
+
     void checkpoint()
     {
         QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
@@ -87,14 +176,15 @@ private:
             return;
         }
         m_warned = false;
+        m_passes.fetch_add(1, std::memory_order_relaxed);
         const int frames = q.value(1).toInt();
         const int copied = q.value(2).toInt();
         const auto now = std::chrono::steady_clock::now();
         // Frames written since the last checkpoint: the log grew by them, or started over.
         const int written = frames >= m_lastFrames ? frames - m_lastFrames : frames;
         const double seconds = std::chrono::duration<double>(now - m_lastTime).count();
-        const bool busy = m_lastFrames >= 0 && seconds > 0
-                && written / seconds >= kBusyFramesPerSecond;
+        const bool busy
+            = m_lastFrames >= 0 && seconds > 0 && written / seconds >= m_busyFramesPerSecond;
         if (busy && copied != m_lastCopied && now - m_lastWriteBack >= kWriteBackInterval) {
             startWritingBack();
             m_lastWriteBack = now;
@@ -113,6 +203,20 @@ private:
         m_lastTime = now;
         if (next.count() != m_timer.interval())
             m_timer.setInterval(next);
+    }
+
+    void handOver()
+    {
+        qCDebug(lcStore) << "checkpoints move to the thread at the"
+                         << (m_lowestWeight ? "default" : "lowest") << "scheduling weight";
+        m_active = false;
+        m_timer.stop();
+        const auto interval = std::chrono::milliseconds(m_timer.interval());
+        const Progress progress { m_lastFrames, m_lastCopied, m_lastTime, m_lastWriteBack, interval,
+            m_lastLogBytes, m_lastLook };
+        WalCheckpointWorker *peer = m_peer;
+        QMetaObject::invokeMethod(
+            peer, [peer, progress] { peer->takeOver(progress); }, Qt::QueuedConnection);
     }
 
     // Starts writing the database file's changed pages to the disk, without waiting for them.
@@ -139,12 +243,19 @@ private:
     }
 
     static constexpr std::chrono::milliseconds kWriteBackInterval{500};
-    static constexpr std::chrono::milliseconds kIdleInterval{1000};
-    // 60 MB of log a second: twice what the light load writes (2,000 messages a second,
-    // about 7,200 frames), about half of what full speed writes (25,000 or more).
-    static constexpr double kBusyFramesPerSecond = 15000;
+    // A frame of the log: its header and a page of the server's 4 KiB.
+    static constexpr double kFrameBytes = 24 + 4096;
+    static constexpr std::chrono::milliseconds kIdleInterval { 1000 };
     std::chrono::milliseconds m_interval;
     std::chrono::milliseconds m_busyInterval;
+    double m_busyFramesPerSecond;
+    bool m_lowestWeight;
+    bool m_active;
+    bool m_closing = false;
+    std::atomic<int> &m_passes;
+    WalCheckpointWorker *m_peer = nullptr;
+    std::optional<std::uint64_t> m_lastLogBytes;
+    std::chrono::steady_clock::time_point m_lastLook;
     int m_lastFrames = -1;
     int m_lastCopied = -1;
     std::chrono::steady_clock::time_point m_lastWriteBack;
@@ -160,14 +271,17 @@ private:
 };
 
 WalCheckpointer::WalCheckpointer(QString databasePath, QString synchronous,
-                                 std::chrono::milliseconds interval,
-                                 std::chrono::milliseconds busyInterval)
+    std::chrono::milliseconds interval, std::chrono::milliseconds busyInterval,
+    double busyFramesPerSecond)
     : m_path(std::move(databasePath))
     , m_synchronous(std::move(synchronous))
     , m_interval(interval)
     , m_busyInterval(busyInterval)
+    , m_busyFramesPerSecond(busyFramesPerSecond)
 {
-    m_thread.setObjectName(u"dpichat-wal"_s); // Linux keeps 15 characters of a thread name.
+    // Linux keeps 15 characters of a thread name.
+    m_lightThread.setObjectName(u"dpichat-wal-low"_s);
+    m_busyThread.setObjectName(u"dpichat-wal"_s);
 }
 
 WalCheckpointer::~WalCheckpointer()
@@ -177,29 +291,59 @@ WalCheckpointer::~WalCheckpointer()
 
 void WalCheckpointer::start()
 {
-    if (m_worker)
+    if (m_light)
         return;
-    m_worker = new WalCheckpointWorker(m_path, m_synchronous, m_interval, m_busyInterval);
-    m_worker->moveToThread(&m_thread);
-    m_thread.start();
-    QMetaObject::invokeMethod(m_worker, [w = m_worker] { w->open(); }, Qt::QueuedConnection);
+    m_lightPasses = 0;
+    m_busyPasses = 0;
+    m_light = new WalCheckpointWorker(m_path, m_synchronous, m_interval, m_busyInterval,
+        m_busyFramesPerSecond, true, m_lightPasses);
+    m_busy = new WalCheckpointWorker(m_path, m_synchronous, m_interval, m_busyInterval,
+        m_busyFramesPerSecond, false, m_busyPasses);
+    m_light->setPeer(m_busy);
+    m_busy->setPeer(m_light);
+    m_light->moveToThread(&m_lightThread);
+    m_busy->moveToThread(&m_busyThread);
+    m_lightThread.start();
+    m_busyThread.start();
+    for (WalCheckpointWorker *w : { m_light, m_busy })
+        QMetaObject::invokeMethod(
+            w, [w] { w->open(); }, Qt::QueuedConnection);
 }
 
 void WalCheckpointer::stop()
 {
-    if (!m_worker)
+    if (!m_light)
         return;
-    // Closed and deleted on its own thread, before the thread ends.
-    QMetaObject::invokeMethod(
-            m_worker,
-            [w = m_worker] {
+    // First neither hands over any more, so that nothing is posted to a worker once it is
+    // being deleted; then each closes (a last checkpoint) and is deleted on its own thread.
+    for (WalCheckpointWorker *w : { m_light, m_busy })
+        QMetaObject::invokeMethod(
+            w, [w] { w->quiesce(); }, Qt::BlockingQueuedConnection);
+    for (WalCheckpointWorker *w : { m_light, m_busy }) {
+        QMetaObject::invokeMethod(
+            w,
+            [w] {
                 w->close();
                 delete w;
             },
             Qt::BlockingQueuedConnection);
-    m_worker = nullptr;
-    m_thread.quit();
-    m_thread.wait();
+    }
+    m_light = nullptr;
+    m_busy = nullptr;
+    for (QThread *t : { &m_lightThread, &m_busyThread }) {
+        t->quit();
+        t->wait();
+    }
+}
+
+int WalCheckpointer::lightPasses() const
+{
+    return m_lightPasses.load(std::memory_order_relaxed);
+}
+
+int WalCheckpointer::busyPasses() const
+{
+    return m_busyPasses.load(std::memory_order_relaxed);
 }
 
 } // namespace dpichat::server

@@ -4,6 +4,7 @@
 #include <QString>
 #include <QThread>
 
+#include <atomic>
 #include <chrono>
 
 namespace dpichat::server {
@@ -29,14 +30,28 @@ class WalCheckpointWorker;
 /// so neither the writer nor a reader ever waits for this thread.
 /// While the log grows fast it also starts writing the database file back to the disk as it
 /// copies, so that the storage thread's flush at the limit finds little left to write.
+///
+/// Two threads take turns, each with a connection of its own. While the log grows slowly,
+/// checkpoints run on one at the lowest scheduling weight (nice 19 on Linux): a checkpoint
+/// that copies everything flushes the database file, and the kernel's write-back of its pages
+/// runs on the checkpointing thread for about a millisecond at a time; at the default weight
+/// the event loop and the storage thread, woken meanwhile, waited for it (the light load's
+/// p99 under NORMAL 0.66-1.07 ms against 0.42-0.52 at nice 19, docs/performance.md
+/// "Checkpoints at the lowest weight while the load is light"). At the lowest weight a
+/// checkpoint would get too little of a core the server keeps busy, so while the log grows
+/// fast, or when a pass comes far later than asked for, the other thread, at the default
+/// weight, takes over until the log slows down again. An unprivileged process cannot raise a
+/// thread's weight again once lowered, hence two threads rather than one changing its own.
 class WalCheckpointer
 {
 public:
     /// `databasePath`: the SQLite file; `synchronous`: the serving connections' mode (a
-    /// checkpoint flushes the database file unless it is OFF).
+    /// checkpoint flushes the database file unless it is OFF). The log counts as growing
+    /// fast from `busyFramesPerSecond` frames a second.
     WalCheckpointer(QString databasePath, QString synchronous,
-                    std::chrono::milliseconds interval = std::chrono::milliseconds(250),
-                    std::chrono::milliseconds busyInterval = std::chrono::milliseconds(100));
+        std::chrono::milliseconds interval = std::chrono::milliseconds(250),
+        std::chrono::milliseconds busyInterval = std::chrono::milliseconds(100),
+        double busyFramesPerSecond = 15000);
     ~WalCheckpointer();
     WalCheckpointer(const WalCheckpointer &) = delete;
     WalCheckpointer &operator=(const WalCheckpointer &) = delete;
@@ -52,16 +67,27 @@ public:
     /// full speed the log nears SqlStoreOptions::walAutoCheckpointPages in a second, and
     /// what this thread has not copied then, the storage thread copies itself.
     void start();
-    /// Runs a last checkpoint, closes the connection and joins the thread.
+    /// Runs a last checkpoint, closes the connections and joins the threads.
     void stop();
+
+    /// Checkpoints run so far by the thread at the lowest weight and by the one at the
+    /// default weight (both 0 before start()).
+    int lightPasses() const;
+    int busyPasses() const;
 
 private:
     QString m_path;
     QString m_synchronous;
     std::chrono::milliseconds m_interval;
     std::chrono::milliseconds m_busyInterval;
-    QThread m_thread;
-    WalCheckpointWorker *m_worker = nullptr; // Lives on m_thread; deleted there.
+    double m_busyFramesPerSecond;
+    std::atomic<int> m_lightPasses { 0 };
+    std::atomic<int> m_busyPasses { 0 };
+    QThread m_lightThread;
+    QThread m_busyThread;
+    // Each lives on its thread and is deleted there.
+    WalCheckpointWorker *m_light = nullptr;
+    WalCheckpointWorker *m_busy = nullptr;
 };
 
 } // namespace dpichat::server

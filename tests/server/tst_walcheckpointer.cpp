@@ -1,11 +1,13 @@
 // The write-ahead log checkpointer: with SQLite's automatic checkpoint off, the database file
-// stays as it was however much is committed, until the checkpointer's thread copies the log
+// stays as it was however much is committed, until the checkpointer's threads copy the log
 // into it; stopping it copies the rest, so the database file alone then holds every message.
+// Which of its two threads copies depends on how fast the log grows.
 
 #include "store/sqlstore.h"
 #include "store/walcheckpointer.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
@@ -16,7 +18,12 @@
 #include <QTest>
 #include <QUuid>
 
+#include <cerrno>
 #include <optional>
+
+#ifdef Q_OS_LINUX
+#include <sys/resource.h>
+#endif
 
 using namespace dpichat;
 using namespace dpichat::server;
@@ -27,12 +34,12 @@ class TestWalCheckpointer : public QObject
     Q_OBJECT
 
 private:
-    // Appends `batches` batches of 100 messages of 200 bytes; false on any failure.
-    static bool append(SqlStore &store, const StoredUser &user, int batches)
+    // Appends `batches` batches of `size` messages of 200 bytes; false on any failure.
+    static bool append(SqlStore &store, const StoredUser &user, int batches, int size = 100)
     {
         for (int b = 0; b < batches; ++b) {
             QList<NewMessage> batch;
-            for (int i = 0; i < 100; ++i)
+            for (int i = 0; i < size; ++i)
                 batch.append(NewMessage{user.threadId, user.user.id,
                                         QUuid::createUuid().toString(QUuid::WithoutBraces),
                                         QString(200, u'x')});
@@ -72,6 +79,23 @@ private:
         QSqlDatabase::removeDatabase(u"copy"_s);
         return n;
     }
+
+#ifdef Q_OS_LINUX
+    // The nice value of this process's thread named `name`, or -100 when there is none.
+    static int niceOfThread(const QString &name)
+    {
+        const QDir tasks(u"/proc/self/task"_s);
+        for (const QString &tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            QFile comm(tasks.filePath(tid + u"/comm"_s));
+            if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == name.toUtf8()) {
+                errno = 0;
+                const int nice = getpriority(PRIO_PROCESS, id_t(tid.toInt()));
+                return errno == 0 ? nice : -100;
+            }
+        }
+        return -100;
+    }
+#endif
 
     // How many of this process's open descriptors name `path` (Linux: /proc/self/fd).
     static int descriptorsOn(const QString &path)
@@ -187,9 +211,9 @@ private Q_SLOTS:
         }
     }
 
-    // Under a steady stream of commits the thread starts writing the database file back after
-    // its checkpoints, through a descriptor of its own: it holds one while it runs and none
-    // once stopped, and every message is in the file alone after stop().
+    // Under a steady stream of commits the checkpoints start writing the database file back,
+    // through a descriptor of their own: the checkpointer holds them (one per thread) while it
+    // runs and none once stopped, and every message is in the file alone after stop().
     void closesItsOwnDescriptor()
     {
         if (!QFileInfo::exists(u"/proc/self/fd"_s))
@@ -210,8 +234,8 @@ private Q_SLOTS:
                                          std::chrono::milliseconds(20),
                                          std::chrono::milliseconds(20));
             checkpointer.start();
-            // Its connection and its own descriptor, once its thread has opened them.
-            QTRY_COMPARE_WITH_TIMEOUT(descriptorsOn(options.database), before + 2, 10000);
+            // Each of its two threads' connection and own descriptor, once opened.
+            QTRY_COMPARE_WITH_TIMEOUT(descriptorsOn(options.database), before + 4, 10000);
             // Enough commits, quickly enough, for the busy interval and the write-back.
             QVERIFY(append(store, *customer, 100));
             checkpointer.stop();
@@ -223,6 +247,62 @@ private Q_SLOTS:
         // the count is checked with every connection closed: none is left.
         store.close();
         QCOMPARE(descriptorsOn(options.database), 0);
+    }
+
+    // Checkpoints run at the lowest scheduling weight while the log grows slowly, move to the
+    // thread at the default weight while it grows fast, and come back when it slows down;
+    // every message is in the database file alone after stop().
+    void takesTurnsByHowFastTheLogGrows()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        SqlStoreOptions options;
+        options.database = dir.filePath(u"chat.db"_s);
+        options.synchronous = u"NORMAL"_s;
+        options.walAutoCheckpointPages = 0; // Only the checkpointer copies.
+        SqlStore store(options);
+        const auto customer = openWithCustomer(store);
+        QVERIFY(customer);
+        // Fast from 2,000 frames a second: a commit of 100 messages writes about 100 frames, one
+        // of a single message a few.
+        WalCheckpointer checkpointer(options.database, u"NORMAL"_s, std::chrono::milliseconds(20),
+            std::chrono::milliseconds(20), 2000);
+        checkpointer.start();
+#ifdef Q_OS_LINUX
+        // Nice 19 for the one, the process's own value for the other.
+        const int processNice = getpriority(PRIO_PROCESS, 0);
+        QTRY_COMPARE_WITH_TIMEOUT(niceOfThread(u"dpichat-wal-low"_s), 19, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(niceOfThread(u"dpichat-wal"_s), processNice, 10000);
+#endif
+        // A few small commits, slowly: the thread at the lowest weight copies them.
+        qint64 messages = 0;
+        for (int i = 0; i < 5; ++i, ++messages) {
+            QVERIFY(append(store, *customer, 1, 1));
+            QTest::qWait(100);
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(checkpointer.lightPasses() >= 3, 10000);
+        QCOMPARE(checkpointer.busyPasses(), 0);
+
+        // Commits one after the other, until the other thread has taken over (well under a
+        // second; 20 s at most).
+        QElapsedTimer fast;
+        fast.start();
+        while (checkpointer.busyPasses() < 3 && fast.elapsed() < 20000) {
+            QVERIFY(append(store, *customer, 1));
+            messages += 100;
+        }
+        QVERIFY2(checkpointer.busyPasses() >= 3, qPrintable(QString::number(messages)));
+
+        // No more commits: back to the lowest weight.
+        const int lightBefore = checkpointer.lightPasses();
+        QTRY_VERIFY_WITH_TIMEOUT(checkpointer.lightPasses() > lightBefore, 10000);
+        const int busyAfter = checkpointer.busyPasses();
+        QTest::qWait(200);
+        QCOMPARE(checkpointer.busyPasses(), busyAfter);
+
+        checkpointer.stop();
+        QCOMPARE(messagesInFileAlone(options.database, dir.filePath(u"copy.db"_s)), messages);
+        store.close();
     }
 
     void stopsWithoutADatabase()

@@ -244,13 +244,16 @@ void Dispatcher::onSend(Session &s, const QJsonValue &id, const SendRequest &r)
             const AppendResult &stored = std::get<AppendResult>(result);
             // Hand-encoded, once for `sent` and the push: the hot path of every message.
             const QByteArray json = fastjson::message(stored.message);
+            // The push first: connections are written in the order their output was queued
+            // (WriteScheduler), and over loopback each write hands the bytes to the reader
+            // there and then, so the other side sees the message a write sooner.
+            // A repeated clientId returns the original and pushes nothing new.
+            if (stored.created)
+                m_bus.publishMessage(ownerId, stored.message, session.data(), json);
             if (session) {
                 session->sendText(fastjson::sentReply(json, id));
                 m_metrics.observeSendLatency(received.nsecsElapsed() / 1000);
             }
-            // A repeated clientId returns the original and pushes nothing new.
-            if (stored.created)
-                m_bus.publishMessage(ownerId, stored.message, session.data(), json);
         });
 }
 

@@ -76,8 +76,19 @@ public:
         QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connectionName);
         db.setDatabaseName(m_path);
         if (!db.open()) {
-            qCWarning(lcStore) << "write-ahead log checkpoints stay in the commits: cannot open"
-                               << "a connection of their own:" << db.lastError().text();
+            // The other thread checkpoints alone, if it can; if neither can, the commits do.
+            if (m_lowestWeight) {
+                qCInfo(lcStore) << "write-ahead log checkpoints stay at the default weight:"
+                                << db.lastError().text();
+            } else {
+                qCWarning(lcStore)
+                    << "write-ahead log checkpoints at the default weight cannot"
+                    << "open a connection of their own (they stay with the other"
+                    << "thread, or in the commits if it cannot either):" << db.lastError().text();
+            }
+            if (WalCheckpointWorker *peer = m_peer)
+                QMetaObject::invokeMethod(
+                    peer, [peer] { peer->goOnAlone(); }, Qt::QueuedConnection);
             return;
         }
         QSqlQuery q(db);
@@ -110,6 +121,16 @@ public:
         m_active = true;
         m_timer.setInterval(progress.interval);
         checkpoint(); // The pass the other thread left to this one.
+        m_timer.start();
+    }
+
+    // The peer could not open: this thread runs every checkpoint from now on.
+    void goOnAlone()
+    {
+        m_peer = nullptr;
+        if (!m_open || m_closing || m_active)
+            return;
+        m_active = true;
         m_timer.start();
     }
 

@@ -22,6 +22,7 @@ constexpr std::size_t kMaxHeld = 31 * 4096;
 
 sqlite3_vfs *g_wrapped = nullptr; // SQLite's default VFS when this one was installed.
 std::atomic<std::uint64_t> g_logBytesWritten { 0 };
+std::atomic<bool> g_installed { false }; // installLogWriteVfs() succeeded.
 
 struct HeldWrites
 {
@@ -344,10 +345,6 @@ bool install()
     return sqlite3_vfs_register(&g_vfs, 1) == SQLITE_OK;
 }
 
-} // namespace
-
-namespace {
-std::atomic<bool> g_installed { false };
 } // namespace
 
 bool installLogWriteVfs()

@@ -175,9 +175,11 @@ private:
         if (m_peer && !m_closing) {
             // Without the count (SQLite's own VFS) the thread at the default weight runs
             // every checkpoint, as before there were two.
-            const bool handOff = !framesPerSecond ? m_lowestWeight && !logBytes
-                : m_lowestWeight ? *framesPerSecond >= m_busyFramesPerSecond || late
-                                 : *framesPerSecond < m_busyFramesPerSecond / 2;
+            bool handOff = m_lowestWeight && !logBytes;
+            if (framesPerSecond && m_lowestWeight)
+                handOff = *framesPerSecond >= m_busyFramesPerSecond || late;
+            else if (framesPerSecond)
+                handOff = *framesPerSecond < m_busyFramesPerSecond / 2;
             if (handOff) {
                 handOver();
                 return;

@@ -89,6 +89,9 @@ Expected<bool> Committer::startStorageThread(const StoreFactory &makeStore, bool
         return opened;
     }
     m_worker = std::move(worker);
+    // A store with a write-ahead log is a local SQLite file, whose commit is a few writes;
+    // on PostgreSQL it is a round trip to the database, never to be made on the event loop.
+    m_storesSmallBatchesHere = !logPath.isEmpty();
     qCInfo(lcStore) << "messages are stored on a thread of their own"
                     << (m_flusher ? "and the write-ahead log flushed on another" : "");
     return true;
@@ -119,26 +122,26 @@ void Committer::startBatch()
         finishBatch(m_store.appendMessages(batch));
         return;
     }
+    if (m_storesSmallBatchesHere && batch.size() <= kStoredHereAtMost) {
+        storeHere(batch);
+        return;
+    }
     if (m_flusher) {
         // The batch is committed, then flushed while the next one is stored; its callbacks
         // wait in m_awaitingFlush for the flush.
         m_awaitingFlush.push_back(std::exchange(m_inFlight, {}));
-        QMetaObject::invokeMethod(m_worker.get(), [this, w = m_worker.get(), batch] {
-            LogFlusher &flusher = *m_flusher;
-            flusher.beginCommit(); // before anyone can read the batch
-            Expected<QList<AppendResult>> stored = w->store->appendMessages(batch);
-            QMetaObject::invokeMethod(this, [this] { committed(); }, Qt::QueuedConnection);
-            flusher.committed([this, stored = std::move(stored)](bool flushed) {
-                QMetaObject::invokeMethod(this, [this, flushed, stored] {
-                    if (!flushed)
-                        noteFlushFailed();
-                    finishFlushed(flushed ? stored
-                                          : Expected<QList<AppendResult>>(ProtocolError{
-                                                  ErrorCode::Internal,
-                                                  QStringLiteral("the log was not flushed")}));
-                }, Qt::QueuedConnection);
-            });
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            m_worker.get(),
+            [this, w = m_worker.get(), batch] {
+                m_flusher->beginCommit(); // before anyone can read the batch
+                Expected<QList<AppendResult>> stored = w->store->appendMessages(batch);
+                // Queued for the flush before the Committer can store the next batch (committed()
+                // lets it, and it may do so on its own thread): the flusher answers in this order.
+                flushThenFinish(std::move(stored));
+                QMetaObject::invokeMethod(
+                    this, [this] { committed(); }, Qt::QueuedConnection);
+            },
+            Qt::QueuedConnection);
         return;
     }
     QMetaObject::invokeMethod(m_worker.get(), [this, w = m_worker.get(), batch] {
@@ -146,6 +149,42 @@ void Committer::startBatch()
         QMetaObject::invokeMethod(this, [this, stored = std::move(stored)] { finishBatch(stored); },
                                   Qt::QueuedConnection);
     }, Qt::QueuedConnection);
+}
+
+void Committer::storeHere(const QList<NewMessage> &batch)
+{
+    // The storage thread is idle (one batch at a time) and its store is used by one thread at
+    // a time: Qt opens SQLite connections with SQLITE_OPEN_NOMUTEX, which allows any thread
+    // but never two at once. The hand-over to it and back, which this saves, happens-before
+    // every use on either side (the posted events' mutex).
+    Store &store = *m_worker->store;
+    ++m_batchesStoredHere;
+    if (!m_flusher) {
+        finishBatch(store.appendMessages(batch));
+        return;
+    }
+    m_awaitingFlush.push_back(std::exchange(m_inFlight, {}));
+    m_flusher->beginCommit();
+    Expected<QList<AppendResult>> stored = store.appendMessages(batch);
+    flushThenFinish(std::move(stored));
+    committed();
+}
+
+void Committer::flushThenFinish(Expected<QList<AppendResult>> stored)
+{
+    m_flusher->committed([this, stored = std::move(stored)](bool flushed) {
+        QMetaObject::invokeMethod(
+            this,
+            [this, flushed, stored] {
+                if (!flushed)
+                    noteFlushFailed();
+                finishFlushed(flushed
+                        ? stored
+                        : Expected<QList<AppendResult>>(ProtocolError {
+                            ErrorCode::Internal, QStringLiteral("the log was not flushed") }));
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 void Committer::finishBatch(const Expected<QList<AppendResult>> &stored)

@@ -20,8 +20,9 @@ class Metrics;
 /// By default the batch is stored on the calling thread. With startStorageThread(), batches
 /// are stored on a thread of their own through a second Store (its own connection), so the
 /// disk flush never holds up the event loop that reads, answers and pushes: while one batch
-/// is being flushed, the next one gathers. Either way one batch at a time, in order, and the
-/// callbacks run on the Committer's thread.
+/// is being flushed, the next one gathers; on SQLite a batch of a few messages is still
+/// stored here, through the storage thread's store (kStoredHereAtMost). Either way one batch
+/// at a time, in order, and the callbacks run on the Committer's thread.
 ///
 /// With a LogFlusher (SQLite under synchronous=FULL, startStorageThread's `flushLog`), the
 /// storage thread's store commits without flushing and the flusher's thread flushes the log
@@ -35,6 +36,14 @@ public:
     using Callback = std::function<void(const Expected<AppendResult> &)>;
     /// Makes the (not yet opened) Store the storage thread writes through.
     using StoreFactory = std::function<std::unique_ptr<Store>()>;
+
+    /// On SQLite, batches of at most this many messages are stored on the Committer's own
+    /// thread, through the storage thread's store, even when there is a storage thread: at
+    /// a light load, where a batch is one or two messages, the two wake-ups of handing it
+    /// over and back cost more than the commit holds up the event loop. Larger batches
+    /// (full speed) go to the storage thread, so that the next one gathers while they are
+    /// stored.
+    static constexpr qsizetype kStoredHereAtMost = 4;
 
     Committer(Store &store, Metrics &metrics, QObject *parent = nullptr);
     ~Committer() override;
@@ -62,6 +71,9 @@ public:
     bool flushesLogSeparately() const { return m_flusher != nullptr; }
 
     qint64 transactions() const { return m_transactions; }
+    /// Of those, batches stored on the Committer's own thread although there is a storage
+    /// thread (kStoredHereAtMost).
+    qint64 batchesStoredHere() const { return m_batchesStoredHere; }
     /// Why no message can be stored any more, or empty while they can: set once a flush of
     /// the log failed (nothing is acknowledged after that until the server restarts).
     QString storageProblem() const { return m_storageProblem; }
@@ -70,8 +82,12 @@ private:
     class Worker;
 
     void startBatch();
+    void storeHere(const QList<NewMessage> &batch);
     void finishBatch(const Expected<QList<AppendResult>> &stored);
     void committed();
+    /// On the thread that committed `stored`: hands it to the LogFlusher, whose thread
+    /// posts it back to finishFlushed() once the log is flushed.
+    void flushThenFinish(Expected<QList<AppendResult>> stored);
     void finishFlushed(const Expected<QList<AppendResult>> &stored);
     void runCallbacks(const QList<Callback> &callbacks,
                       const Expected<QList<AppendResult>> &stored);
@@ -87,7 +103,9 @@ private:
     std::deque<QList<Callback>> m_awaitingFlush;
     bool m_busy = false;        ///< A batch is being stored.
     bool m_startScheduled = false;
+    bool m_storesSmallBatchesHere = false; ///< kStoredHereAtMost applies.
     qint64 m_transactions = 0;
+    qint64 m_batchesStoredHere = 0;
     QString m_storageProblem;
     QThread m_thread;
     std::unique_ptr<Worker> m_worker;

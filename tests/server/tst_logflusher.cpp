@@ -10,14 +10,18 @@
 #include "store/sqlstore.h"
 
 #include <QCoreApplication>
+#include <QEventLoop>
 #include <QFile>
 #include <QLoggingCategory>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 #include <chrono>
 #include <future>
+#include <sched.h>
 #include <sys/stat.h>
 
 using namespace dpichat;
@@ -205,6 +209,164 @@ private Q_SLOTS:
         const auto count = reader.messageCount();
         QVERIFY(!hasError(count));
         QCOMPARE(std::get<qint64>(count), qint64(kMessages));
+    }
+
+    void committerStoresSmallBatchesOnItsOwnThread_data()
+    {
+        QTest::addColumn<bool>("flushLog");
+        QTest::newRow("NORMAL") << false;
+        QTest::newRow("FULL, log flushed on its own thread") << true;
+    }
+
+    void committerStoresSmallBatchesOnItsOwnThread()
+    {
+        QFETCH(bool, flushLog);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        SqlStoreOptions options;
+        options.database = dir.filePath(u"chat.db"_s);
+        SqlStore store(options);
+        QVERIFY(!hasError(store.open()));
+        const auto added = store.addUser(u"c@example.com"_s, u"c"_s, Role::Customer, "hash"_ba);
+        QVERIFY(!hasError(added));
+        const StoredUser user = std::get<StoredUser>(added);
+
+        Metrics metrics;
+        Committer committer(store, metrics);
+        QVERIFY(!hasError(committer.startStorageThread(
+            [options, flushLog] {
+                SqlStoreOptions writer = options;
+                writer.appendsOnly = true;
+                if (flushLog)
+                    writer.synchronous = u"NORMAL"_s;
+                return std::make_unique<SqlStore>(writer);
+            },
+            flushLog)));
+        QCOMPARE(committer.flushesLogSeparately(), flushLog);
+
+        std::vector<AppendResult> stored;
+        int failures = 0;
+        auto submit = [&](int n) {
+            committer.submit(
+                NewMessage { user.threadId, user.user.id, u"m-%1"_s.arg(n), u"text %1"_s.arg(n) },
+                [&](const Expected<AppendResult> &r) {
+                    if (hasError(r))
+                        ++failures;
+                    else
+                        stored.push_back(std::get<AppendResult>(r));
+                });
+        };
+        // A batch of one and one of kStoredHereAtMost: stored here; one more: on the storage
+        // thread.
+        submit(0);
+        QTRY_COMPARE(stored.size() + failures, size_t(1));
+        QCOMPARE(committer.batchesStoredHere(), qint64(1));
+        int next = 1;
+        for (const qsizetype batch :
+            { Committer::kStoredHereAtMost, Committer::kStoredHereAtMost + 1 }) {
+            const size_t before = stored.size();
+            for (qsizetype i = 0; i < batch; ++i)
+                submit(next++);
+            QTRY_COMPARE(stored.size() + failures, before + size_t(batch));
+        }
+        QCOMPARE(failures, 0);
+        QCOMPARE(committer.transactions(), qint64(3));
+        QCOMPARE(committer.batchesStoredHere(), qint64(2));
+        for (size_t i = 0; i < stored.size(); ++i) {
+            QVERIFY(stored[i].created);
+            QCOMPARE(stored[i].message.clientId, u"m-%1"_s.arg(i));
+            QCOMPARE(stored[i].message.senderName, u"c"_s);
+            if (i > 0)
+                QVERIFY2(
+                    stored[i].message.id > stored[i - 1].message.id, "acknowledged out of order");
+        }
+
+        // The same message again, from a batch stored here: the original, nothing new.
+        const size_t before = stored.size();
+        submit(0);
+        QTRY_COMPARE(stored.size() + failures, before + 1);
+        QVERIFY(!stored.back().created);
+        QCOMPARE(stored.back().message.id, stored.front().message.id);
+        QVERIFY(committer.awaitDurable());
+        committer.flush();
+
+        SqlStore reader(options);
+        QVERIFY(!hasError(reader.open()));
+        const auto count = reader.messageCount();
+        QVERIFY(!hasError(count));
+        QCOMPARE(std::get<qint64>(count), qint64(next));
+    }
+
+    // A batch stored here right after one the storage thread stored: the flusher must hand
+    // the callbacks back in the order of the commits. On one core, the storage thread's
+    // hand-back wakes this thread, which can then commit the next batch and queue it for
+    // the flush before the storage thread has queued its own.
+    void committerAcknowledgesEachMessageWithItsOwnResult()
+    {
+        cpu_set_t oneCore;
+        CPU_ZERO(&oneCore);
+        CPU_SET(sched_getcpu(), &oneCore);
+        cpu_set_t before;
+        QCOMPARE(sched_getaffinity(0, sizeof before, &before), 0);
+        QCOMPARE(
+            sched_setaffinity(0, sizeof oneCore, &oneCore), 0); // threads started below inherit it
+        auto restore = qScopeGuard([&] { sched_setaffinity(0, sizeof before, &before); });
+
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        SqlStoreOptions options;
+        options.database = dir.filePath(u"chat.db"_s);
+        SqlStore store(options);
+        QVERIFY(!hasError(store.open()));
+        const auto added = store.addUser(u"c@example.com"_s, u"c"_s, Role::Customer, "hash"_ba);
+        QVERIFY(!hasError(added));
+        const StoredUser user = std::get<StoredUser>(added);
+
+        Metrics metrics;
+        Committer committer(store, metrics);
+        QVERIFY(!hasError(committer.startStorageThread(
+            [options] {
+                SqlStoreOptions writer = options;
+                writer.appendsOnly = true;
+                writer.synchronous = u"NORMAL"_s;
+                return std::make_unique<SqlStore>(writer);
+            },
+            true)));
+
+        int next = 0;
+        int answered = 0;
+        QStringList wrong;
+        QEventLoop loop; // blocked in the event loop, woken by the storage thread's hand-back
+        QTimer tooLong;
+        tooLong.setSingleShot(true);
+        connect(&tooLong, &QTimer::timeout, &loop, [&] { loop.exit(1); });
+        auto submit = [&] {
+            const QString clientId = u"m-%1"_s.arg(next++);
+            committer.submit(NewMessage { user.threadId, user.user.id, clientId, u"text"_s },
+                [&, clientId](const Expected<AppendResult> &r) {
+                    if (++answered == next)
+                        loop.quit();
+                    if (hasError(r))
+                        wrong << clientId + u": "_s + std::get<ProtocolError>(r).message;
+                    else if (std::get<AppendResult>(r).message.clientId != clientId)
+                        wrong << clientId + u": answered with "_s
+                                + std::get<AppendResult>(r).message.clientId;
+                });
+        };
+        constexpr int kRounds = 200;
+        for (int round = 0; round < kRounds; ++round) {
+            // A batch for the storage thread, then, while it is stored, one for here.
+            for (qsizetype i = 0; i <= Committer::kStoredHereAtMost; ++i)
+                submit();
+            QCoreApplication::sendPostedEvents(&committer); // starts the first batch
+            submit();
+            tooLong.start(10s);
+            QCOMPARE(loop.exec(), 0);
+        }
+        QVERIFY2(wrong.isEmpty(), qPrintable(wrong.mid(0, 5).join(u"; "_s)));
+        QCOMPARE(committer.batchesStoredHere(), qint64(kRounds));
+        QVERIFY(committer.awaitDurable());
+        committer.flush();
     }
 
     void committerRefusesADatabaseWithoutALog()

@@ -138,6 +138,36 @@ std::optional<ProtocolError> SqliteAppender::countIntoCursor(qint64 thread, qint
     return run(m_db, s, "count messages into their sender's cursor");
 }
 
+std::optional<ProtocolError> SqliteAppender::begin()
+{
+    sqlite3_stmt *s = prepared(m_db, m_begin, [] { return QByteArray("BEGIN IMMEDIATE"); });
+    if (!s)
+        return sqliteFailure(m_db, "prepare statements");
+    return run(m_db, s, "begin transaction");
+}
+
+std::optional<ProtocolError> SqliteAppender::commit()
+{
+    sqlite3_stmt *s = prepared(m_db, m_commit, [] { return QByteArray("COMMIT"); });
+    if (!s)
+        return sqliteFailure(m_db, "prepare statements");
+    return run(m_db, s, "commit");
+}
+
+void SqliteAppender::rollback()
+{
+    // Some failures of a statement or a COMMIT roll the transaction back themselves; then
+    // there is nothing left to undo.
+    if (sqlite3_get_autocommit(m_db))
+        return;
+    sqlite3_stmt *s = prepared(m_db, m_rollback, [] { return QByteArray("ROLLBACK"); });
+    if (!s) {
+        sqliteFailure(m_db, "prepare statements");
+        return;
+    }
+    (void)run(m_db, s, "rollback");
+}
+
 sqlite3_stmt *SqliteAppender::statement(int rows)
 {
     return prepared(m_db, m_statements[rows], [rows] {

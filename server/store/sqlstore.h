@@ -3,6 +3,7 @@
 #include "sqliteappender.h"
 #include "store.h"
 
+#include <QHash>
 #include <QSqlDatabase>
 #include <QString>
 #include <functional>
@@ -192,6 +193,9 @@ private:
     bool m_isPostgres = false;
     bool m_connectionLost = false; ///< Opened once, and reconnecting since.
     AppendNotification m_appendNotification;
+    /// appendMessages(): senders' names by id, at most about kSenderNamesKept.
+    QHash<qint64, QString> m_senderNames;
+    static constexpr qsizetype kSenderNamesKept = 100'000;
 };
 
 } // namespace dpichat::server

@@ -141,6 +141,51 @@ std::optional<ProtocolError> SqlStore::insertRows(const QList<NewMessage> &messa
     return std::nullopt;
 }
 
+namespace {
+
+/// appendMessages()'s transaction: through SQLite's own API where the store has it
+/// (SqliteAppender::begin()), else QtSql's. Rolled back unless committed.
+class AppendTransaction {
+public:
+    AppendTransaction(const QSqlDatabase &db, SqliteAppender *native)
+        : m_qt(db)
+        , m_native(native)
+    {
+    }
+    ~AppendTransaction()
+    {
+        if (m_nativeOpen)
+            m_native->rollback();
+    }
+    AppendTransaction(const AppendTransaction &) = delete;
+    AppendTransaction &operator=(const AppendTransaction &) = delete;
+
+    std::optional<ProtocolError> begin()
+    {
+        if (!m_native)
+            return m_qt.begin();
+        auto error = m_native->begin();
+        m_nativeOpen = !error;
+        return error;
+    }
+    std::optional<ProtocolError> commit()
+    {
+        if (!m_native)
+            return m_qt.commit();
+        // On failure the destructor rolls back what is left.
+        auto error = m_native->commit();
+        m_nativeOpen = bool(error);
+        return error;
+    }
+
+private:
+    sql::Transaction m_qt;
+    SqliteAppender *m_native;
+    bool m_nativeOpen = false;
+};
+
+} // namespace
+
 Expected<QList<AppendResult>> SqlStore::appendMessages(const QList<NewMessage> &messages)
 {
     if (auto error = notOpen())
@@ -150,7 +195,7 @@ Expected<QList<AppendResult>> SqlStore::appendMessages(const QList<NewMessage> &
         return results;
     results.reserve(messages.size());
 
-    sql::Transaction tx(m_db);
+    AppendTransaction tx(m_db, m_stmts->sqliteAppender.get());
     if (auto error = tx.begin())
         return *error;
     if (m_isPostgres) {
@@ -159,7 +204,10 @@ Expected<QList<AppendResult>> SqlStore::appendMessages(const QList<NewMessage> &
         if (!lock.exec())
             return sql::failure(lock, "lock for appending"_L1);
     }
-    QHash<qint64, QString> senderNames; // A batch is mostly a few senders.
+    // Names are kept from batch to batch (m_senderNames): users are never deleted, nor
+    // renamed, so a name read once stays right, and the reference it checks stays valid.
+    if (m_senderNames.size() > kSenderNamesKept)
+        m_senderNames.clear();
     const qint64 now = sql::nowMs();
     QList<qint64> ids; // Per row of a statement: the new id, or 0 when stored already.
     // PostgreSQL: the whole batch in one statement (its trigger counts per statement).
@@ -179,8 +227,8 @@ Expected<QList<AppendResult>> SqlStore::appendMessages(const QList<NewMessage> &
                 r.message.clientId = in.clientId;
                 r.message.text = in.text;
                 r.message.createdAt = sql::timeFromMs(now);
-                auto name = senderNames.constFind(in.sender);
-                if (name == senderNames.constEnd()) {
+                auto name = m_senderNames.constFind(in.sender);
+                if (name == m_senderNames.constEnd()) {
                     QSqlQuery &nq = m_stmts->userName;
                     sql::FinishGuard done(nq);
                     nq.addBindValue(in.sender);
@@ -191,7 +239,7 @@ Expected<QList<AppendResult>> SqlStore::appendMessages(const QList<NewMessage> &
                     // SqlStoreOptions::appendsOnly).
                     if (!nq.next())
                         return sql::unknownReference("sender", in.sender);
-                    name = senderNames.insert(in.sender, nq.value(0).toString());
+                    name = m_senderNames.insert(in.sender, nq.value(0).toString());
                 }
                 r.message.senderName = *name;
                 results.append(r);

@@ -1,6 +1,7 @@
-// The crash test: a customer pipelines a burst of sends, the server is SIGKILLed in the
-// middle of it, and after a restart on the same file nothing that was acknowledged with
-// `sent` is lost, changed or stored twice, and resending is still exactly-once.
+// The crash test: a customer pipelines a burst of sends (or sends them one at a time), the
+// server is SIGKILLed in the middle of it, and after a restart on the same file nothing that
+// was acknowledged with `sent` is lost, changed or stored twice, and resending is still
+// exactly-once.
 
 #include "serverprocess.h"
 #include "testclient.h"
@@ -19,12 +20,11 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-// The burst is at least kMinBurst sends; the kill comes once kKillAfterAcks `sent` replies
-// are back, right after a last chunk of kLastChunk sends went out.
-constexpr int kMinBurst = 2000;
+// The kill comes once kKillAfterAcks `sent` replies are back, right after a last chunk of
+// sends went out (the test's data: a burst of at least 2,000 first and chunks of 500, or
+// sends one at a time).
 constexpr int kMaxBurst = 20'000;
 constexpr int kKillAfterAcks = 300;
-constexpr int kLastChunk = 500;
 
 struct Stored
 {
@@ -85,6 +85,7 @@ class TestCrash : public QObject
 
 private Q_SLOTS:
     void initTestCase();
+    void sigkillMidBurstLosesNothingAcknowledged_data();
     void sigkillMidBurstLosesNothingAcknowledged();
 
 private:
@@ -150,8 +151,23 @@ bool TestCrash::resend(TestClient &c, qint64 thread, const QList<int> &ns, qint6
     return replies.size() == ns.size();
 }
 
+void TestCrash::sigkillMidBurstLosesNothingAcknowledged_data()
+{
+    QTest::addColumn<int>("minBurst"); // pipelined at first, in chunks of 100
+    QTest::addColumn<int>("chunk"); // then this many at a time, a millisecond apart
+    QTest::addColumn<int>("lastChunk"); // and this many right before the kill
+    // Batches of hundreds, stored on the server's storage thread.
+    QTest::newRow("burst") << 2000 << 20 << 500;
+    // Batches of one or two, committed on the server's event loop thread
+    // (Committer::kStoredHereAtMost).
+    QTest::newRow("one at a time") << 0 << 1 << 2;
+}
+
 void TestCrash::sigkillMidBurstLosesNothingAcknowledged()
 {
+    QFETCH(int, minBurst);
+    QFETCH(int, chunk);
+    QFETCH(int, lastChunk);
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     ServerProcess server(dir.filePath(u"chat.db"_s));
@@ -179,22 +195,22 @@ void TestCrash::sigkillMidBurstLosesNothingAcknowledged()
             customer.sendRaw(sendFrame(sent + 1, thread, sent));
     };
     QDeadlineTimer deadline(120'000);
-    while (sent < kMinBurst) {
+    while (sent < minBurst) {
         sendChunk(100);
         QCoreApplication::processEvents();
     }
     // Keep the stream going, more gently, until some hundreds are acknowledged.
     while (sentRepliesSoFar(customer) < kKillAfterAcks && sent < kMaxBurst
            && !deadline.hasExpired()) {
-        sendChunk(20);
+        sendChunk(chunk);
         QTest::qWait(1);
     }
-    sendChunk(kLastChunk);
+    sendChunk(lastChunk);
     customer.socket().flush();
     server.kill();
     const int acksAtKill = sentRepliesSoFar(customer);
     QVERIFY2(acksAtKill >= kKillAfterAcks, "the server acknowledged too few sends in time");
-    QVERIFY(sent >= kMinBurst);
+    QVERIFY(sent >= minBurst);
     // Replies the server wrote before it died still count: read whatever reached us.
     customer.waitForDisconnected(10'000);
     QVERIFY(!customer.isConnected());

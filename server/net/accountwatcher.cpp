@@ -19,8 +19,13 @@ AccountWatcher::AccountWatcher(Store &store, Router &router, int intervalMs, QOb
 void AccountWatcher::start()
 {
     // The passwords as they are now: a change before the first check is a change too.
-    if (const auto states = m_store.accountStates(); !hasError(states))
+    const auto changes = m_store.accountChanges();
+    if (const auto states = m_store.accountStates(); !hasError(states)) {
         passwordsChanged(std::get<QList<AccountState>>(states));
+        ++m_comparisons;
+        if (!hasError(changes))
+            m_comparedAt = std::get<qint64>(changes);
+    }
     m_timer.start();
 }
 
@@ -44,6 +49,15 @@ void AccountWatcher::check()
     const QList<User> online = m_router.usersOnlineHere();
     if (online.isEmpty())
         return;
+    // Read before the states: a change made in between moves the count past this value, and
+    // the next check compares again.
+    const auto changes = m_store.accountChanges();
+    if (const auto *e = std::get_if<ProtocolError>(&changes)) {
+        qCWarning(lcStore) << "cannot check the accounts of live sessions:" << e->message;
+        return;
+    }
+    if (std::get<qint64>(changes) == m_comparedAt)
+        return;
     // Every user's state in one query (10,000 users: a few milliseconds), rather than one per
     // user online.
     const auto states = m_store.accountStates();
@@ -51,6 +65,8 @@ void AccountWatcher::check()
         qCWarning(lcStore) << "cannot check the accounts of live sessions:" << e->message;
         return;
     }
+    m_comparedAt = std::get<qint64>(changes);
+    ++m_comparisons;
     QHash<qint64, AccountState> byId;
     byId.reserve(std::get<QList<AccountState>>(states).size());
     for (const AccountState &state : std::get<QList<AccountState>>(states))

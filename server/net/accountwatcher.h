@@ -16,14 +16,20 @@ class Router;
 /// change, those whose token was revoked with it (1008, policy violation): the client cannot
 /// log in again with its token, and the user signs in afresh. A session that logged in with the
 /// new password holds a token made after the change, and stays.
+///
+/// Each check first reads Store::accountChanges(), one row, and compares the sessions with
+/// every user's row only when that count moved since the last comparison: at 10,000 users
+/// the comparison held the event loop for milliseconds.
 class AccountWatcher : public QObject
 {
     Q_OBJECT
 public:
     AccountWatcher(Store &store, Router &router, int intervalMs = 2000, QObject *parent = nullptr);
     void start();
-    /// Compares now.
+    /// Compares now, if an account changed since the last comparison.
     void check();
+    /// Comparisons with every user's row made so far (start() makes the first).
+    qint64 comparisons() const { return m_comparisons; }
 
 private:
     /// Records each user's AccountState::credentials; returns those who had another before.
@@ -35,6 +41,9 @@ private:
     Router &m_router;
     /// AccountState::credentials of every user at the last check.
     QHash<qint64, size_t> m_credentials;
+    /// Store::accountChanges() read before the last comparison; -1 before the first.
+    qint64 m_comparedAt = -1;
+    qint64 m_comparisons = 0;
     QTimer m_timer;
 };
 

@@ -300,6 +300,36 @@ const char *const kPostgresStatementCounter[] = {
        FOR EACH STATEMENT EXECUTE FUNCTION dpichat_messages_counted())",
 };
 
+// Version 8: a count that every change to who may sign in, and as what, moves: a user added
+// or removed, a role, a password or the disabled flag changed. Triggers, so that the command
+// line, another instance and an edit by hand all count. The AccountWatcher reads it every two
+// seconds and compares the live sessions with every user's row only when it moved: at 10,000
+// users that comparison held the event loop 3–4 ms each time (docs/performance.md, "Account
+// checks only after a change").
+const char *const kAccountChanges[] = {
+    "CREATE TABLE account_changes (id INTEGER PRIMARY KEY CHECK (id = 1), latest BIGINT NOT NULL)",
+    "INSERT INTO account_changes (id, latest) VALUES (1, 0)",
+};
+const char *const kSqliteAccountTriggers[] = {
+    R"(CREATE TRIGGER users_account_added AFTER INSERT ON users
+       BEGIN UPDATE account_changes SET latest = latest + 1 WHERE id = 1; END)",
+    R"(CREATE TRIGGER users_account_changed AFTER UPDATE OF role, disabled, password_hash ON users
+       BEGIN UPDATE account_changes SET latest = latest + 1 WHERE id = 1; END)",
+    R"(CREATE TRIGGER users_account_removed AFTER DELETE ON users
+       BEGIN UPDATE account_changes SET latest = latest + 1 WHERE id = 1; END)",
+};
+// Once per statement: a bulk load of users moves it once.
+const char *const kPostgresAccountTriggers[] = {
+    R"(CREATE FUNCTION dpichat_account_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         UPDATE account_changes SET latest = latest + 1 WHERE id = 1;
+         RETURN NULL;
+       END $$)",
+    R"(CREATE TRIGGER users_account_changed
+       AFTER INSERT OR DELETE OR UPDATE OF role, disabled, password_hash ON users
+       FOR EACH STATEMENT EXECUTE FUNCTION dpichat_account_changed())",
+};
+
 // What appendMessages runs per batch on SQLite (counterStatements()), natively or through QtSql.
 // SET expressions see the row as it was, so every CASE compares with the stored newest id.
 const char kThreadCounted[] = R"(UPDATE threads SET message_count = message_count + ?,
@@ -364,8 +394,15 @@ QList<Migration> schemaMigrations(const QString &driverName)
             7, u"PostgreSQL: counters kept once per INSERT statement, not once per message"_s, {}};
     if (driverName == u"QPSQL")
         appendStatements(statementCounters.statements, kPostgresStatementCounter);
-    return {initial,       counters,      messageIndex,     batchCounters,
-            cursorsByUser, clientIdFirst, statementCounters};
+    Migration accountChanges { 8,
+        u"a count of changes to users' roles, passwords and disabled flags"_s, {} };
+    appendStatements(accountChanges.statements, kAccountChanges);
+    if (driverName == u"QPSQL")
+        appendStatements(accountChanges.statements, kPostgresAccountTriggers);
+    else
+        appendStatements(accountChanges.statements, kSqliteAccountTriggers);
+    return { initial, counters, messageIndex, batchCounters, cursorsByUser, clientIdFirst,
+        statementCounters, accountChanges };
 }
 
 QStringList counterBackfill()

@@ -291,6 +291,7 @@ std::optional<ProtocolError> SqlStore::prepareStatements()
         {&s->userById, QString::fromUtf16(kUserSelect) + u"WHERE u.id = ?"_s},
         {&s->messageRange, messageSelect(u"WHERE m.id BETWEEN ? AND ? ORDER BY m.id"_s)},
     };
+    statements.append({ &s->accountChanges, u"SELECT latest FROM account_changes WHERE id = 1"_s });
     if (!m_isPostgres) {
         statements.append({&s->threadCounted, counterStatements().first});
         statements.append({&s->cursorCounted, counterStatements().second});

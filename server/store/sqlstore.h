@@ -87,6 +87,7 @@ public:
     Expected<std::optional<StoredUser>> userById(qint64 id) override;
     Expected<QList<StoredUser>> users() override;
     Expected<QList<AccountState>> accountStates() override;
+    Expected<qint64> accountChanges() override;
     Expected<bool> setPasswordHash(qint64 userId, const QByteArray &hash) override;
     Expected<bool> setRole(qint64 userId, Role role) override;
     Expected<bool> setDisabled(qint64 userId, bool disabled) override;

@@ -49,6 +49,7 @@ struct SqlStore::Statements
     qsizetype pgThreadsRead = 0;
     QSqlQuery messageByClientId;
     QSqlQuery userName;
+    QSqlQuery accountChanges;
     QSqlQuery historyPage;
     QSqlQuery syncAll;
     QSqlQuery syncOwn;

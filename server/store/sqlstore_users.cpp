@@ -178,6 +178,17 @@ Expected<QList<AccountState>> SqlStore::accountStates()
     return list;
 }
 
+Expected<qint64> SqlStore::accountChanges()
+{
+    if (auto error = notOpen())
+        return *error;
+    QSqlQuery &q = m_stmts->accountChanges;
+    sql::FinishGuard done(q);
+    if (!q.exec() || !q.next())
+        return sql::failure(q, "read the count of account changes"_L1);
+    return q.value(0).toLongLong();
+}
+
 Expected<bool> SqlStore::updateUser(const QString &assignment, const QVariant &value,
                                     qint64 userId, QLatin1StringView what)
 {

@@ -105,6 +105,10 @@ public:
     virtual Expected<QList<StoredUser>> users() = 0;
     /// Every user's role and whether they are disabled, by id.
     virtual Expected<QList<AccountState>> accountStates() = 0;
+    /// A count that grows whenever a user is added or removed, or their role, password or
+    /// disabled flag changes, by whatever means (every instance, the command line): when it
+    /// has not moved, accountStates() is as it was.
+    virtual Expected<qint64> accountChanges() = 0;
     virtual Expected<bool> setPasswordHash(qint64 userId, const QByteArray &hash) = 0;
     /// Gives a user who becomes a customer or member a thread if they have none.
     virtual Expected<bool> setRole(qint64 userId, Role role) = 0;

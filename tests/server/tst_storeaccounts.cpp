@@ -3,6 +3,8 @@
 
 #include "storefixture.h"
 
+#include <QSqlError>
+
 using namespace storetest;
 
 class TestStoreAccounts : public QObject, protected StoreFixture
@@ -19,6 +21,7 @@ private Q_SLOTS:
     void addUser();
     void duplicateEmailIsRefused();
     void userSetters();
+    void accountChangesCountWhatSignInDependsOn();
     void sessions_data();
     void sessions();
     void sessionRevocation();
@@ -113,6 +116,53 @@ void TestStoreAccounts::userSetters()
     QCOMPARE(threads.first().owner.lastSeen, std::optional<QDateTime>(seen));
     TAKE(missing, store->setDisabled(9999, true));
     QVERIFY(!missing);
+}
+
+// The AccountWatcher compares live sessions with the users only after this count moved:
+// every change that can end a session must move it, whoever makes it.
+void TestStoreAccounts::accountChangesCountWhatSignInDependsOn()
+{
+    auto store = openStore();
+    QVERIFY(store);
+    TAKE(initial, store->accountChanges());
+    bool ok = false;
+    const StoredUser u = addUser(*store, u"c@example.com"_s, Role::Customer, &ok);
+    QVERIFY(ok);
+    TAKE(added, store->accountChanges());
+    QVERIFY2(added > initial, "adding a user");
+    qint64 last = added;
+    auto moved = [&]() -> std::optional<bool> {
+        const auto now = store->accountChanges();
+        if (hasError(now))
+            return std::nullopt;
+        const bool didMove = std::get<qint64>(now) > last;
+        last = std::get<qint64>(now);
+        return didMove;
+    };
+
+    QVERIFY(!hasError(store->setPasswordHash(u.user.id, "newhash"_ba)));
+    QCOMPARE(moved(), std::optional<bool>(true));
+    QVERIFY(!hasError(store->setDisabled(u.user.id, true)));
+    QCOMPARE(moved(), std::optional<bool>(true));
+    QVERIFY(!hasError(store->setDisabled(u.user.id, false)));
+    QCOMPARE(moved(), std::optional<bool>(true));
+    QVERIFY(!hasError(store->setRole(u.user.id, Role::Member)));
+    QCOMPARE(moved(), std::optional<bool>(true));
+
+    // What does not change who may sign in, and as what, leaves it.
+    QVERIFY(!hasError(store->setLastSeen(u.user.id, QDateTime::currentDateTimeUtc())));
+    QVERIFY(!hasError(
+        store->addSession("token-hash"_ba, u.user.id, QDateTime::currentDateTimeUtc().addDays(1))));
+    QVERIFY(!hasError(store->appendMessages(
+        { NewMessage { u.threadId, u.user.id, newClientId(), u"hello"_s } })));
+    QCOMPARE(moved(), std::optional<bool>(false));
+
+    // An edit behind the server's back (another program on the database) counts too.
+    RawDb raw(dbOptions());
+    QSqlQuery q(raw.db());
+    QVERIFY2(q.exec(u"UPDATE users SET disabled = 1 WHERE id = %1"_s.arg(u.user.id)),
+        qPrintable(q.lastError().text()));
+    QCOMPARE(moved(), std::optional<bool>(true));
 }
 
 void TestStoreAccounts::sessions_data()

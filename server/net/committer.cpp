@@ -122,7 +122,9 @@ void Committer::startBatch()
         finishBatch(m_store.appendMessages(batch));
         return;
     }
-    if (m_storesSmallBatchesHere && batch.size() <= kStoredHereAtMost) {
+    // Unless the log is due to be copied back, which the storage thread's next commit does.
+    if (m_storesSmallBatchesHere && batch.size() <= kStoredHereAtMost
+        && !m_worker->store->logCheckpointDue()) {
         storeHere(batch);
         return;
     }

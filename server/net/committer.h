@@ -42,7 +42,8 @@ public:
     /// a light load, where a batch is one or two messages, the two wake-ups of handing it
     /// over and back cost more than the commit holds up the event loop. Larger batches
     /// (full speed) go to the storage thread, so that the next one gathers while they are
-    /// stored.
+    /// stored, and so does any batch while the log is due to be copied back into the
+    /// database file (Store::logCheckpointDue()), which takes that thread's next commit.
     static constexpr qsizetype kStoredHereAtMost = 4;
 
     Committer(Store &store, Metrics &metrics, QObject *parent = nullptr);

@@ -115,6 +115,7 @@ Expected<bool> SqlStore::open()
     if (isOpen())
         return true;
     m_isPostgres = m_options.driver == u"QPSQL";
+    m_ownThread = QThread::currentThread();
     if (m_options.driver == u"QSQLITE"_s) {
         // Before the first SQLite connection opens (sqlite3_config() only works before SQLite
         // initializes, and is refused harmlessly after): no count of the memory SQLite
@@ -200,6 +201,22 @@ QString SqlStore::writeAheadLogPath()
         }
     }
     return {};
+}
+
+int SqlStore::logCommitted(void *store, sqlite3 *db, const char *schema, int frames)
+{
+    auto *self = static_cast<SqlStore *>(store);
+    if (frames < self->m_options.walAutoCheckpointPages)
+        return SQLITE_OK;
+    if (QThread::currentThread() != self->m_ownThread) {
+        self->m_checkpointDue.store(true, std::memory_order_relaxed);
+        return SQLITE_OK;
+    }
+    self->m_checkpointDue.store(false, std::memory_order_relaxed);
+    // What SQLite's own hook does at the limit (sqlite3WalDefaultHook). A checkpoint that
+    // cannot finish now is tried again after the next commit, as there.
+    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    return SQLITE_OK;
 }
 
 std::optional<ProtocolError> SqlStore::configureSqlite()
@@ -325,6 +342,8 @@ std::optional<ProtocolError> SqlStore::prepareStatements()
         s->sqlite = sameBuildSqliteHandle(m_db);
     if (s->sqlite)
         s->sqliteAppender = std::make_unique<SqliteAppender>(s->sqlite);
+    if (s->sqlite && m_options.walAutoCheckpointPages > 0)
+        sqlite3_wal_hook(s->sqlite, &SqlStore::logCommitted, this);
     if (m_isPostgres && m_options.nativeApi)
         s->pg = sql::postgresHandle(m_db);
     m_stmts = std::move(s);

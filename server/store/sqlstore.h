@@ -6,6 +6,8 @@
 #include <QHash>
 #include <QSqlDatabase>
 #include <QString>
+#include <QThread>
+#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -53,7 +55,12 @@ struct SqlStoreOptions
 ///
 /// Every instance has its own QSqlDatabase connection, so several stores (tests, the command
 /// line beside a running server) can be open at once. Like any QSqlDatabase, an instance
-/// must be used only from the thread that called open().
+/// must be used from the thread that called open(); on SQLite appendMessages() may also be
+/// called from another thread while that one leaves the store alone (Qt opens SQLite
+/// connections SQLITE_OPEN_NOMUTEX: any thread, one at a time), as the Committer does with
+/// small batches. Such a commit never copies the write-ahead log back at its size limit
+/// (walAutoCheckpointPages), which would hold up that other thread for the copy and its
+/// flushes: it leaves that to the next commit on the store's own thread (logCheckpointDue()).
 ///
 /// Choices the Store interface leaves open:
 /// - setPasswordHash, setRole, setDisabled, setLastSeen return false when there is no such
@@ -79,6 +86,10 @@ public:
     Expected<bool> open() override;
     void close() override;
     QString writeAheadLogPath() override;
+    bool logCheckpointDue() const override
+    {
+        return m_checkpointDue.load(std::memory_order_relaxed);
+    }
     bool isOpen() const;
 
     Expected<StoredUser> addUser(const QString &email, const QString &name, Role role,
@@ -194,6 +205,12 @@ private:
     bool m_isPostgres = false;
     bool m_connectionLost = false; ///< Opened once, and reconnecting since.
     AppendNotification m_appendNotification;
+    /// SQLite through its own API: the write-ahead log's hook, in place of SQLite's automatic
+    /// checkpoint (`PRAGMA wal_autocheckpoint`), which it does the same as on the thread that
+    /// opened the store, and leaves to that thread on any other (see the class comment).
+    static int logCommitted(void *store, sqlite3 *db, const char *schema, int frames);
+    QThread *m_ownThread = nullptr; ///< The thread that called open().
+    std::atomic<bool> m_checkpointDue { false };
     /// appendMessages(): senders' names by id, at most about kSenderNamesKept.
     QHash<qint64, QString> m_senderNames;
     static constexpr qsizetype kSenderNamesKept = 100'000;

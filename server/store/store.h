@@ -96,6 +96,10 @@ public:
     /// SQLite on a file in WAL mode: the write-ahead log's path, for a writer that flushes
     /// it itself (LogFlusher). Empty for every other database.
     virtual QString writeAheadLogPath() { return {}; }
+    /// A commit made on another thread than the one that opened the store found the
+    /// write-ahead log at its size limit and left copying it into the database file (a
+    /// checkpoint, with its flushes) to the next commit on the store's own thread.
+    virtual bool logCheckpointDue() const { return false; }
 
     // Users
     virtual Expected<StoredUser> addUser(const QString &email, const QString &name, Role role,

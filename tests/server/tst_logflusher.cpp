@@ -369,6 +369,50 @@ private Q_SLOTS:
         committer.flush();
     }
 
+    // Once the log reaches its limit in a commit made here, the next batch goes to the
+    // storage thread, whose commit copies the log back, however small the batch.
+    void committerLeavesTheLogsLimitToTheStorageThread()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        SqlStoreOptions options;
+        options.database = dir.filePath(u"chat.db"_s);
+        SqlStore store(options);
+        QVERIFY(!hasError(store.open()));
+        const auto added = store.addUser(u"c@example.com"_s, u"c"_s, Role::Customer, "hash"_ba);
+        QVERIFY(!hasError(added));
+        const StoredUser user = std::get<StoredUser>(added);
+
+        Metrics metrics;
+        Committer committer(store, metrics);
+        QVERIFY(!hasError(committer.startStorageThread([options] {
+            SqlStoreOptions writer = options;
+            writer.appendsOnly = true;
+            writer.synchronous = u"NORMAL"_s;
+            writer.walAutoCheckpointPages = 30;
+            return std::make_unique<SqlStore>(writer);
+        })));
+
+        constexpr int kMessages = 60;
+        int answered = 0;
+        int failures = 0;
+        for (int i = 0; i < kMessages; ++i) {
+            committer.submit(
+                NewMessage { user.threadId, user.user.id, u"m-%1"_s.arg(i), u"text"_s },
+                [&](const Expected<AppendResult> &r) {
+                    ++answered;
+                    failures += hasError(r);
+                });
+            QTRY_COMPARE(answered, i + 1); // one message a batch
+        }
+        QCOMPARE(failures, 0);
+        QCOMPARE(committer.transactions(), qint64(kMessages));
+        // A few went to the storage thread at the limit; the rest were stored here.
+        const qint64 there = committer.transactions() - committer.batchesStoredHere();
+        QVERIFY2(there >= 1 && there < kMessages / 2, qPrintable(QString::number(there)));
+        committer.flush();
+    }
+
     void committerRefusesADatabaseWithoutALog()
     {
         SqlStoreOptions options;

@@ -20,6 +20,7 @@
 
 #include <cerrno>
 #include <optional>
+#include <thread>
 
 #ifdef Q_OS_LINUX
 #include <sys/resource.h>
@@ -162,6 +163,46 @@ private Q_SLOTS:
     // added frames, so SQLite never finds the whole log copied when a transaction begins and
     // never starts the log over: the automatic limit is what bounds it (the server keeps one
     // for that reason). Without the limit the file grows by every commit.
+    // A commit on another thread than the store's own (the Committer's small batches) does
+    // not copy the log back at the limit, which would hold that thread up for the copy and
+    // its flushes: it leaves it to the next commit on the store's own thread.
+    void theLimitIsLeftToTheStoresOwnThread()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        SqlStoreOptions options;
+        options.database = dir.filePath(u"chat.db"_s);
+        options.synchronous = u"NORMAL"_s;
+        options.walAutoCheckpointPages = 50;
+        SqlStore store(options);
+        const auto customer = openWithCustomer(store);
+        QVERIFY(customer);
+        const StoredUser user = *customer;
+        QVERIFY(store.usesNativeApi());
+        auto appendElsewhere = [&](int batches) {
+            bool ok = false;
+            std::thread other([&] { ok = append(store, user, batches, 10); });
+            other.join();
+            return ok;
+        };
+
+        int commits = 0;
+        while (!store.logCheckpointDue() && commits < 200) {
+            QVERIFY(appendElsewhere(1));
+            ++commits;
+        }
+        QVERIFY2(store.logCheckpointDue(), "commits on another thread passed the limit unnoticed");
+        QVERIFY(appendElsewhere(3));
+        QVERIFY(store.logCheckpointDue());
+
+        // Here the commit copies the log back; the next commit, wherever it runs, starts
+        // the log over, under the limit again.
+        QVERIFY(append(store, user, 1, 10));
+        QVERIFY(!store.logCheckpointDue());
+        QVERIFY(appendElsewhere(1));
+        QVERIFY2(!store.logCheckpointDue(), "the log was not copied back on the store's thread");
+    }
+
     void theLimitBoundsTheLogUnderSteadyCommits_data()
     {
         QTest::addColumn<int>("limitPages");

@@ -20,6 +20,7 @@
 #include <QTimer>
 
 #include <chrono>
+#include <functional>
 #include <future>
 #include <sched.h>
 #include <sys/stat.h>
@@ -28,6 +29,58 @@ using namespace dpichat;
 using namespace dpichat::server;
 using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
+
+/// A database file with one customer, and a Committer on it whose storage thread writes
+/// through its own store, made from the same options changed by `writer`.
+struct CommitterOnFile {
+    QTemporaryDir dir;
+    SqlStoreOptions options;
+    std::unique_ptr<SqlStore> store;
+    StoredUser user;
+    Metrics metrics;
+    std::unique_ptr<Committer> committer;
+
+    /// False on any failure (with the reason in a warning).
+    bool start(const std::function<void(SqlStoreOptions &)> &writer, bool flushLog)
+    {
+        if (!dir.isValid())
+            return false;
+        options.database = dir.filePath(u"chat.db"_s);
+        store = std::make_unique<SqlStore>(options);
+        if (hasError(store->open()))
+            return false;
+        const auto added = store->addUser(u"c@example.com"_s, u"c"_s, Role::Customer, "hash"_ba);
+        if (hasError(added))
+            return false;
+        user = std::get<StoredUser>(added);
+        committer = std::make_unique<Committer>(*store, metrics);
+        const auto started = committer->startStorageThread(
+            [o = options, writer] {
+                SqlStoreOptions w = o;
+                writer(w);
+                return std::make_unique<SqlStore>(w);
+            },
+            flushLog);
+        if (const auto *e = std::get_if<ProtocolError>(&started)) {
+            qWarning("the storage thread did not start: %s", qPrintable(e->message));
+            return false;
+        }
+        return true;
+    }
+    NewMessage message(const QString &clientId) const
+    {
+        return NewMessage { user.threadId, user.user.id, clientId, u"text "_s + clientId };
+    }
+    /// Messages in the database, read through another connection; -1 on failure.
+    qint64 messagesStored() const
+    {
+        SqlStore reader(options);
+        if (hasError(reader.open()))
+            return -1;
+        const auto count = reader.messageCount();
+        return hasError(count) ? -1 : std::get<qint64>(count);
+    }
+};
 
 class TestLogFlusher : public QObject
 {
@@ -159,25 +212,11 @@ private Q_SLOTS:
 
     void committerStoresAndAcknowledgesInOrder()
     {
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        SqlStoreOptions options;
-        options.database = dir.filePath(u"chat.db"_s);
-        SqlStore store(options);
-        QVERIFY(!hasError(store.open()));
-        QCOMPARE(store.writeAheadLogPath(), QFileInfo(options.database).canonicalFilePath() + u"-wal"_s);
-        const auto added = store.addUser(u"c@example.com"_s, u"c"_s, Role::Customer, "hash"_ba);
-        QVERIFY(!hasError(added));
-        const StoredUser user = std::get<StoredUser>(added);
-
-        Metrics metrics;
-        Committer committer(store, metrics);
-        const auto started = committer.startStorageThread([options] {
-            SqlStoreOptions writer = options;
-            writer.synchronous = u"NORMAL"_s;
-            return std::make_unique<SqlStore>(writer);
-        }, true);
-        QVERIFY(!hasError(started));
+        CommitterOnFile fx;
+        QVERIFY(fx.start([](SqlStoreOptions &w) { w.synchronous = u"NORMAL"_s; }, true));
+        QCOMPARE(fx.store->writeAheadLogPath(),
+            QFileInfo(fx.options.database).canonicalFilePath() + u"-wal"_s);
+        Committer &committer = *fx.committer;
         QVERIFY(committer.flushesLogSeparately());
 
         // Several batches in flight at once: some stored while others are flushed.
@@ -185,13 +224,12 @@ private Q_SLOTS:
         std::vector<qint64> ids;
         int failures = 0;
         for (int i = 0; i < kMessages; ++i) {
-            committer.submit(NewMessage{user.threadId, user.user.id, u"m-%1"_s.arg(i), u"text %1"_s.arg(i)},
-                             [&](const Expected<AppendResult> &r) {
-                                 if (hasError(r))
-                                     ++failures;
-                                 else
-                                     ids.push_back(std::get<AppendResult>(r).message.id);
-                             });
+            committer.submit(fx.message(u"m-%1"_s.arg(i)), [&](const Expected<AppendResult> &r) {
+                if (hasError(r))
+                    ++failures;
+                else
+                    ids.push_back(std::get<AppendResult>(r).message.id);
+            });
             if (i % 50 == 0)
                 QCoreApplication::processEvents();
         }
@@ -204,11 +242,7 @@ private Q_SLOTS:
         committer.flush();
 
         // Another connection sees every acknowledged message.
-        SqlStore reader(options);
-        QVERIFY(!hasError(reader.open()));
-        const auto count = reader.messageCount();
-        QVERIFY(!hasError(count));
-        QCOMPARE(std::get<qint64>(count), qint64(kMessages));
+        QCOMPARE(fx.messagesStored(), qint64(kMessages));
     }
 
     void committerStoresSmallBatchesOnItsOwnThread_data()
@@ -221,40 +255,26 @@ private Q_SLOTS:
     void committerStoresSmallBatchesOnItsOwnThread()
     {
         QFETCH(bool, flushLog);
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        SqlStoreOptions options;
-        options.database = dir.filePath(u"chat.db"_s);
-        SqlStore store(options);
-        QVERIFY(!hasError(store.open()));
-        const auto added = store.addUser(u"c@example.com"_s, u"c"_s, Role::Customer, "hash"_ba);
-        QVERIFY(!hasError(added));
-        const StoredUser user = std::get<StoredUser>(added);
-
-        Metrics metrics;
-        Committer committer(store, metrics);
-        QVERIFY(!hasError(committer.startStorageThread(
-            [options, flushLog] {
-                SqlStoreOptions writer = options;
-                writer.appendsOnly = true;
+        CommitterOnFile fx;
+        QVERIFY(fx.start(
+            [flushLog](SqlStoreOptions &w) {
+                w.appendsOnly = true;
                 if (flushLog)
-                    writer.synchronous = u"NORMAL"_s;
-                return std::make_unique<SqlStore>(writer);
+                    w.synchronous = u"NORMAL"_s;
             },
-            flushLog)));
+            flushLog));
+        Committer &committer = *fx.committer;
         QCOMPARE(committer.flushesLogSeparately(), flushLog);
 
         std::vector<AppendResult> stored;
         int failures = 0;
         auto submit = [&](int n) {
-            committer.submit(
-                NewMessage { user.threadId, user.user.id, u"m-%1"_s.arg(n), u"text %1"_s.arg(n) },
-                [&](const Expected<AppendResult> &r) {
-                    if (hasError(r))
-                        ++failures;
-                    else
-                        stored.push_back(std::get<AppendResult>(r));
-                });
+            committer.submit(fx.message(u"m-%1"_s.arg(n)), [&](const Expected<AppendResult> &r) {
+                if (hasError(r))
+                    ++failures;
+                else
+                    stored.push_back(std::get<AppendResult>(r));
+            });
         };
         // A batch of one and one of kStoredHereAtMost: stored here; one more: on the storage
         // thread.
@@ -289,12 +309,7 @@ private Q_SLOTS:
         QCOMPARE(stored.back().message.id, stored.front().message.id);
         QVERIFY(committer.awaitDurable());
         committer.flush();
-
-        SqlStore reader(options);
-        QVERIFY(!hasError(reader.open()));
-        const auto count = reader.messageCount();
-        QVERIFY(!hasError(count));
-        QCOMPARE(std::get<qint64>(count), qint64(next));
+        QCOMPARE(fx.messagesStored(), qint64(next));
     }
 
     // A batch stored here right after one the storage thread stored: the flusher must hand
@@ -312,26 +327,14 @@ private Q_SLOTS:
             sched_setaffinity(0, sizeof oneCore, &oneCore), 0); // threads started below inherit it
         auto restore = qScopeGuard([&] { sched_setaffinity(0, sizeof before, &before); });
 
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        SqlStoreOptions options;
-        options.database = dir.filePath(u"chat.db"_s);
-        SqlStore store(options);
-        QVERIFY(!hasError(store.open()));
-        const auto added = store.addUser(u"c@example.com"_s, u"c"_s, Role::Customer, "hash"_ba);
-        QVERIFY(!hasError(added));
-        const StoredUser user = std::get<StoredUser>(added);
-
-        Metrics metrics;
-        Committer committer(store, metrics);
-        QVERIFY(!hasError(committer.startStorageThread(
-            [options] {
-                SqlStoreOptions writer = options;
-                writer.appendsOnly = true;
-                writer.synchronous = u"NORMAL"_s;
-                return std::make_unique<SqlStore>(writer);
+        CommitterOnFile fx;
+        QVERIFY(fx.start(
+            [](SqlStoreOptions &w) {
+                w.appendsOnly = true;
+                w.synchronous = u"NORMAL"_s;
             },
-            true)));
+            true));
+        Committer &committer = *fx.committer;
 
         int next = 0;
         int answered = 0;
@@ -342,16 +345,15 @@ private Q_SLOTS:
         connect(&tooLong, &QTimer::timeout, &loop, [&] { loop.exit(1); });
         auto submit = [&] {
             const QString clientId = u"m-%1"_s.arg(next++);
-            committer.submit(NewMessage { user.threadId, user.user.id, clientId, u"text"_s },
-                [&, clientId](const Expected<AppendResult> &r) {
-                    if (++answered == next)
-                        loop.quit();
-                    if (hasError(r))
-                        wrong << clientId + u": "_s + std::get<ProtocolError>(r).message;
-                    else if (std::get<AppendResult>(r).message.clientId != clientId)
-                        wrong << clientId + u": answered with "_s
-                                + std::get<AppendResult>(r).message.clientId;
-                });
+            committer.submit(fx.message(clientId), [&, clientId](const Expected<AppendResult> &r) {
+                if (++answered == next)
+                    loop.quit();
+                if (hasError(r))
+                    wrong << clientId + u": "_s + std::get<ProtocolError>(r).message;
+                else if (std::get<AppendResult>(r).message.clientId != clientId)
+                    wrong << clientId + u": answered with "_s
+                            + std::get<AppendResult>(r).message.clientId;
+            });
         };
         constexpr int kRounds = 200;
         for (int round = 0; round < kRounds; ++round) {
@@ -373,36 +375,24 @@ private Q_SLOTS:
     // storage thread, whose commit copies the log back, however small the batch.
     void committerLeavesTheLogsLimitToTheStorageThread()
     {
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        SqlStoreOptions options;
-        options.database = dir.filePath(u"chat.db"_s);
-        SqlStore store(options);
-        QVERIFY(!hasError(store.open()));
-        const auto added = store.addUser(u"c@example.com"_s, u"c"_s, Role::Customer, "hash"_ba);
-        QVERIFY(!hasError(added));
-        const StoredUser user = std::get<StoredUser>(added);
-
-        Metrics metrics;
-        Committer committer(store, metrics);
-        QVERIFY(!hasError(committer.startStorageThread([options] {
-            SqlStoreOptions writer = options;
-            writer.appendsOnly = true;
-            writer.synchronous = u"NORMAL"_s;
-            writer.walAutoCheckpointPages = 30;
-            return std::make_unique<SqlStore>(writer);
-        })));
+        CommitterOnFile fx;
+        QVERIFY(fx.start(
+            [](SqlStoreOptions &w) {
+                w.appendsOnly = true;
+                w.synchronous = u"NORMAL"_s;
+                w.walAutoCheckpointPages = 30;
+            },
+            false));
+        Committer &committer = *fx.committer;
 
         constexpr int kMessages = 60;
         int answered = 0;
         int failures = 0;
         for (int i = 0; i < kMessages; ++i) {
-            committer.submit(
-                NewMessage { user.threadId, user.user.id, u"m-%1"_s.arg(i), u"text"_s },
-                [&](const Expected<AppendResult> &r) {
-                    ++answered;
-                    failures += hasError(r);
-                });
+            committer.submit(fx.message(u"m-%1"_s.arg(i)), [&](const Expected<AppendResult> &r) {
+                ++answered;
+                failures += hasError(r);
+            });
             QTRY_COMPARE(answered, i + 1); // one message a batch
         }
         QCOMPARE(failures, 0);
@@ -411,6 +401,7 @@ private Q_SLOTS:
         const qint64 there = committer.transactions() - committer.batchesStoredHere();
         QVERIFY2(there >= 1 && there < kMessages / 2, qPrintable(QString::number(there)));
         committer.flush();
+        QCOMPARE(fx.messagesStored(), qint64(kMessages));
     }
 
     void committerRefusesADatabaseWithoutALog()

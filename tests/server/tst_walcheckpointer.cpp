@@ -159,10 +159,6 @@ private Q_SLOTS:
         store.close();
     }
 
-    // Under commits that never pause, the checkpointer's copy ends after the next commit has
-    // added frames, so SQLite never finds the whole log copied when a transaction begins and
-    // never starts the log over: the automatic limit is what bounds it (the server keeps one
-    // for that reason). Without the limit the file grows by every commit.
     // A commit on another thread than the store's own (the Committer's small batches) does
     // not copy the log back at the limit, which would hold that thread up for the copy and
     // its flushes: it leaves it to the next commit on the store's own thread.
@@ -203,6 +199,10 @@ private Q_SLOTS:
         QVERIFY2(!store.logCheckpointDue(), "the log was not copied back on the store's thread");
     }
 
+    // Under commits that never pause, the checkpointer's copy ends after the next commit has
+    // added frames, so SQLite never finds the whole log copied when a transaction begins and
+    // never starts the log over: the automatic limit is what bounds it (the server keeps one
+    // for that reason). Without the limit the file grows by every commit.
     void theLimitBoundsTheLogUnderSteadyCommits_data()
     {
         QTest::addColumn<int>("limitPages");

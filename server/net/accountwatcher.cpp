@@ -22,7 +22,6 @@ void AccountWatcher::start()
     const auto changes = m_store.accountChanges();
     if (const auto states = m_store.accountStates(); !hasError(states)) {
         passwordsChanged(std::get<QList<AccountState>>(states));
-        ++m_comparisons;
         if (!hasError(changes))
             m_comparedAt = std::get<qint64>(changes);
     }
@@ -66,7 +65,6 @@ void AccountWatcher::check()
         return;
     }
     m_comparedAt = std::get<qint64>(changes);
-    ++m_comparisons;
     QHash<qint64, AccountState> byId;
     byId.reserve(std::get<QList<AccountState>>(states).size());
     for (const AccountState &state : std::get<QList<AccountState>>(states))

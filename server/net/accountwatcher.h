@@ -28,8 +28,6 @@ public:
     void start();
     /// Compares now, if an account changed since the last comparison.
     void check();
-    /// Comparisons with every user's row made so far (start() makes the first).
-    qint64 comparisons() const { return m_comparisons; }
 
 private:
     /// Records each user's AccountState::credentials; returns those who had another before.
@@ -43,7 +41,6 @@ private:
     QHash<qint64, size_t> m_credentials;
     /// Store::accountChanges() read before the last comparison; -1 before the first.
     qint64 m_comparedAt = -1;
-    qint64 m_comparisons = 0;
     QTimer m_timer;
 };
 

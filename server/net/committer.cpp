@@ -101,14 +101,38 @@ void Committer::submit(const NewMessage &message, Callback done)
 {
     m_pending.append(message);
     m_callbacks.append(std::move(done));
-    if (!m_busy && !m_startScheduled) {
-        m_startScheduled = true;
-        // Runs after every frame already read in this turn of the event loop.
-        QTimer::singleShot(0, this, [this] {
-            m_startScheduled = false;
-            startBatch();
-        });
-    }
+    // After every frame already read in this turn of the event loop.
+    if (!m_busy)
+        scheduleStart();
+}
+
+void Committer::scheduleStart()
+{
+    if (m_startScheduled)
+        return;
+    m_startScheduled = true;
+    QTimer::singleShot(0, this, [this] {
+        m_startScheduled = false;
+        startBatch();
+    });
+}
+
+bool Committer::storesHere(qsizetype batchSize) const
+{
+    return m_worker && m_storesSmallBatchesHere && batchSize <= kStoredHereAtMost
+        && !m_worker->store->logCheckpointDue();
+}
+
+void Committer::startNext()
+{
+    if (m_pending.isEmpty())
+        return;
+    // A commit here would hold up the writes the last batch's callbacks queued (posted to
+    // the WriteScheduler): it waits for them. The storage thread starts at once.
+    if (storesHere(m_pending.size()))
+        scheduleStart();
+    else
+        startBatch();
 }
 
 void Committer::startBatch()
@@ -122,9 +146,7 @@ void Committer::startBatch()
         finishBatch(m_store.appendMessages(batch));
         return;
     }
-    // Unless the log is due to be copied back, which the storage thread's next commit does.
-    if (m_storesSmallBatchesHere && batch.size() <= kStoredHereAtMost
-        && !m_worker->store->logCheckpointDue()) {
+    if (storesHere(batch.size())) {
         storeHere(batch);
         return;
     }
@@ -195,8 +217,8 @@ void Committer::finishBatch(const Expected<QList<AppendResult>> &stored)
     m_busy = false;
     ++m_transactions;
     runCallbacks(callbacks, stored);
-    // What gathered while this batch was stored goes next, at once.
-    startBatch();
+    // What gathered while this batch was stored goes next.
+    startNext();
 }
 
 void Committer::committed()
@@ -204,7 +226,7 @@ void Committer::committed()
     m_busy = false;
     ++m_transactions;
     // What gathered while this batch was stored goes next, while this one is flushed.
-    startBatch();
+    startNext();
 }
 
 void Committer::finishFlushed(const Expected<QList<AppendResult>> &stored)
@@ -241,7 +263,12 @@ void Committer::runCallbacks(const QList<Callback> &callbacks,
 void Committer::flush()
 {
     startBatch(); // without a storage thread, stored when this returns
-    while (m_busy || !m_awaitingFlush.empty()) {
+    while (m_busy || !m_awaitingFlush.empty() || !m_pending.isEmpty()) {
+        if (!m_busy && !m_pending.isEmpty()) {
+            // startNext() left it to the event loop, which is not running now.
+            startBatch();
+            continue;
+        }
         // Wait for the storage thread to finish what it was given (and the flusher to flush
         // it), then take their answers.
         QMetaObject::invokeMethod(m_worker.get(), [] {}, Qt::BlockingQueuedConnection);

@@ -82,6 +82,12 @@ public:
 private:
     class Worker;
 
+    /// Starts the next batch at the end of this turn of the event loop.
+    void scheduleStart();
+    /// Whether a batch of `batchSize` messages would be stored on this thread.
+    bool storesHere(qsizetype batchSize) const;
+    /// After a batch: starts the next one, if any (see startNext's comment for when later).
+    void startNext();
     void startBatch();
     void storeHere(const QList<NewMessage> &batch);
     void finishBatch(const Expected<QList<AppendResult>> &stored);

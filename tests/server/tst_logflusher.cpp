@@ -371,6 +371,41 @@ private Q_SLOTS:
         committer.flush();
     }
 
+    // A small batch that gathered while the storage thread stored one is committed here
+    // only after what that batch's callbacks posted (the connections' writes): a commit here
+    // first would hold up the pushes of the batch before it.
+    void committerLetsTheLastBatchsWritesGoFirst()
+    {
+        CommitterOnFile fx;
+        QVERIFY(fx.start([](SqlStoreOptions &w) { w.appendsOnly = true; }, false));
+        Committer &committer = *fx.committer;
+
+        const int big = int(Committer::kStoredHereAtMost) + 1;
+        int answered = 0;
+        qint64 committedWhenPostedRan = -1;
+        for (int i = 0; i < big; ++i) {
+            committer.submit(
+                fx.message(u"big-%1"_s.arg(i)), [&, i](const Expected<AppendResult> &) {
+                    ++answered;
+                    if (i == big - 1) {
+                        QMetaObject::invokeMethod(
+                            &committer, [&] { committedWhenPostedRan = committer.transactions(); },
+                            Qt::QueuedConnection);
+                    }
+                });
+        }
+        QCoreApplication::sendPostedEvents(&committer); // the storage thread takes them
+        committer.submit(
+            fx.message(u"small"_s), [&](const Expected<AppendResult> &) { ++answered; });
+        QTRY_COMPARE(answered, big + 1);
+        QTRY_VERIFY(committedWhenPostedRan >= 0);
+        QCOMPARE(committedWhenPostedRan, qint64(1));
+        QCOMPARE(committer.transactions(), qint64(2));
+        QCOMPARE(committer.batchesStoredHere(), qint64(1));
+        committer.flush();
+        QCOMPARE(fx.messagesStored(), qint64(big + 1));
+    }
+
     // Once the log reaches its limit in a commit made here, the next batch goes to the
     // storage thread, whose commit copies the log back, however small the batch.
     void committerLeavesTheLogsLimitToTheStorageThread()

@@ -50,6 +50,17 @@ private:
         return true;
     }
 
+    // A database in `dir` under synchronous=NORMAL whose commits copy the log back at
+    // `limitPages` (0: never).
+    static SqlStoreOptions normalIn(const QTemporaryDir &dir, int limitPages)
+    {
+        SqlStoreOptions options;
+        options.database = dir.filePath(u"chat.db"_s);
+        options.synchronous = u"NORMAL"_s;
+        options.walAutoCheckpointPages = limitPages;
+        return options;
+    }
+
     // Opens the store and adds the customer whose thread the messages go to.
     static std::optional<StoredUser> openWithCustomer(SqlStore &store)
     {
@@ -166,10 +177,7 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        SqlStoreOptions options;
-        options.database = dir.filePath(u"chat.db"_s);
-        options.synchronous = u"NORMAL"_s;
-        options.walAutoCheckpointPages = 50;
+        const SqlStoreOptions options = normalIn(dir, 50);
         SqlStore store(options);
         const auto customer = openWithCustomer(store);
         QVERIFY(customer);
@@ -215,10 +223,7 @@ private Q_SLOTS:
         QFETCH(int, limitPages);
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        SqlStoreOptions options;
-        options.database = dir.filePath(u"chat.db"_s);
-        options.synchronous = u"NORMAL"_s;
-        options.walAutoCheckpointPages = limitPages;
+        const SqlStoreOptions options = normalIn(dir, limitPages);
         SqlStore store(options);
         const auto customer = openWithCustomer(store);
         QVERIFY(customer);
@@ -261,10 +266,7 @@ private Q_SLOTS:
             QSKIP("no /proc/self/fd to count descriptors with");
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        SqlStoreOptions options;
-        options.database = dir.filePath(u"chat.db"_s);
-        options.synchronous = u"NORMAL"_s;
-        options.walAutoCheckpointPages = 0;
+        const SqlStoreOptions options = normalIn(dir, 0);
         SqlStore store(options);
         const auto customer = openWithCustomer(store);
         QVERIFY(customer);
@@ -297,10 +299,7 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        SqlStoreOptions options;
-        options.database = dir.filePath(u"chat.db"_s);
-        options.synchronous = u"NORMAL"_s;
-        options.walAutoCheckpointPages = 0; // Only the checkpointer copies.
+        const SqlStoreOptions options = normalIn(dir, 0); // Only the checkpointer copies.
         SqlStore store(options);
         const auto customer = openWithCustomer(store);
         QVERIFY(customer);

@@ -228,7 +228,7 @@ std::optional<ProtocolError> SqlStore::configureSqlite()
         qCCritical(lcStore) << "unknown SQLite synchronous mode" << m_options.synchronous;
         return ProtocolError{ErrorCode::Internal, u"unknown SQLite synchronous mode"_s};
     }
-    const QStringList pragmas{
+    const QStringList pragmas {
         u"PRAGMA busy_timeout = %1"_s.arg(std::max(0, m_options.busyTimeoutMs)),
         m_options.appendsOnly ? u"PRAGMA foreign_keys = OFF"_s : u"PRAGMA foreign_keys = ON"_s,
         u"PRAGMA journal_mode = WAL"_s,
@@ -240,7 +240,8 @@ std::optional<ProtocolError> SqlStore::configureSqlite()
         u"PRAGMA cache_size = -65536"_s,
         u"PRAGMA temp_store = MEMORY"_s,
         // The automatic checkpoint runs inside a commit; a WalCheckpointer takes it off the
-        // commits and this becomes a limit it should never reach.
+        // commits and this becomes a limit it should never reach. On SQLite's own API the
+        // log's hook (logCommitted(), set in prepareStatements()) takes its place.
         u"PRAGMA wal_autocheckpoint = %1"_s.arg(std::max(0, m_options.walAutoCheckpointPages)),
     };
     QSqlQuery q(m_db);

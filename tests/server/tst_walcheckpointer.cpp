@@ -24,6 +24,8 @@
 
 #ifdef Q_OS_LINUX
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #endif
 
 using namespace dpichat;
@@ -106,6 +108,29 @@ private:
             }
         }
         return -100;
+    }
+#endif
+
+#ifdef Q_OS_LINUX
+    // Pages of `path` in memory that are not written to the disk yet, from the kernel's
+    // cachestat call (Linux 6.5 and later); nothing where there is no such call.
+    static std::optional<quint64> unwrittenPages(const QString &path)
+    {
+#ifndef SYS_cachestat
+        constexpr long SYS_cachestat = 451; // The same number on every architecture.
+#endif
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            return std::nullopt;
+        struct {
+            quint64 offset, length; // A length of 0: to the end of the file.
+        } range { 0, 0 };
+        struct {
+            quint64 cached, dirty, writeback, evicted, recentlyEvicted;
+        } stat {};
+        if (::syscall(SYS_cachestat, file.handle(), &range, &stat, 0) != 0)
+            return std::nullopt;
+        return stat.dirty;
     }
 #endif
 
@@ -272,6 +297,9 @@ private Q_SLOTS:
         QVERIFY(customer);
         const int before = descriptorsOn(options.database);
         QVERIFY(before >= 1); // The store's own connection.
+        const QString log = options.database + u"-wal"_s;
+        const int logBefore = descriptorsOn(log);
+        QVERIFY(logBefore >= 1);
         {
             WalCheckpointer checkpointer(options.database, u"NORMAL"_s,
                                          std::chrono::milliseconds(20),
@@ -279,9 +307,12 @@ private Q_SLOTS:
             checkpointer.start();
             // Each of its two threads' connection and own descriptor, once opened.
             QTRY_COMPARE_WITH_TIMEOUT(descriptorsOn(options.database), before + 4, 10000);
+            // The log: each connection's, and the one for writing it back as it grows.
+            QTRY_COMPARE_WITH_TIMEOUT(descriptorsOn(log), logBefore + 3, 10000);
             // Enough commits, quickly enough, for the busy interval and the write-back.
             QVERIFY(append(store, *customer, 100));
             checkpointer.stop();
+            QCOMPARE(descriptorsOn(log), logBefore);
         }
         QCOMPARE(messagesInFileAlone(options.database, dir.filePath(u"copy.db"_s)),
                  qint64(100 * 100));
@@ -343,6 +374,47 @@ private Q_SLOTS:
         checkpointer.stop();
         QCOMPARE(messagesInFileAlone(options.database, dir.filePath(u"copy.db"_s)), messages);
         store.close();
+    }
+
+    // Under NORMAL nothing but a checkpoint flushes the log, and a flush that finds a quarter
+    // of a second of commits to write holds the core for a millisecond: between checkpoints,
+    // the thread at the lowest weight writes the log's new pages back as it grows.
+    void writesTheLogBackAsItGrows()
+    {
+#ifndef Q_OS_LINUX
+        QSKIP("the log is written back with Linux's sync_file_range");
+#else
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const SqlStoreOptions options = normalIn(dir, 0);
+        SqlStore store(options);
+        const auto customer = openWithCustomer(store);
+        QVERIFY(customer);
+        const QString log = options.database + u"-wal"_s;
+        // Committed under NORMAL, the log's pages wait in memory (for the kernel's own
+        // write-back, half a minute later).
+        QVERIFY(append(store, *customer, 5, 10));
+        const std::optional<quint64> unwritten = unwrittenPages(log);
+        if (!unwritten)
+            QSKIP("no cachestat call (Linux 6.5) to count the log's pages not yet written");
+        QVERIFY2(*unwritten > 0, "the log was written to the disk without being asked to");
+
+        // Checkpoints a minute apart, so that none flushes the log during the test.
+        WalCheckpointer checkpointer(
+            options.database, u"NORMAL"_s, std::chrono::minutes(1), std::chrono::minutes(1));
+        checkpointer.start();
+        QTRY_COMPARE_WITH_TIMEOUT(unwrittenPages(log).value_or(1), quint64(0), 5000);
+        // Commits at a light pace: written back as they come, none left a moment later.
+        for (int i = 0; i < 20; ++i) {
+            QVERIFY(append(store, *customer, 1, 1));
+            QTest::qWait(5);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(unwrittenPages(log).value_or(1), quint64(0), 5000);
+        QCOMPARE(checkpointer.lightPasses(), 0);
+        QCOMPARE(checkpointer.busyPasses(), 0);
+        checkpointer.stop();
+        store.close();
+#endif
     }
 
     void stopsWithoutADatabase()

@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include <utility>
 
 namespace dpichat::server {
 
@@ -20,6 +21,9 @@ constexpr qint64 kNsPerMs = 1'000'000;
 constexpr qint64 kNsPerSecond = 1'000'000'000;
 // Events taken from the kernel per wait; more ready sockets are reported on the next turn.
 constexpr int kMaxEventsPerWait = 512;
+
+// The dispatcher whose loop this thread runs (set by its processEvents()).
+thread_local const EpollEventDispatcher *t_dispatching = nullptr;
 
 qint64 monotonicNs()
 {
@@ -77,6 +81,9 @@ EpollEventDispatcher::EpollEventDispatcher(QObject *parent)
 
 EpollEventDispatcher::~EpollEventDispatcher()
 {
+    // A later dispatcher at this address, another thread's, must not look like this thread's.
+    if (t_dispatching == this)
+        t_dispatching = nullptr;
     if (m_wakeFd >= 0)
         ::close(m_wakeFd);
     if (m_epoll >= 0)
@@ -85,14 +92,20 @@ EpollEventDispatcher::~EpollEventDispatcher()
 
 bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 {
+    t_dispatching = this;
     m_interrupt.storeRelaxed(0);
     Q_EMIT awake();
-    // Every postEvent() calls wakeUp(), so events posted from now on end the wait below.
+    // Every postEvent() calls wakeUp(), so events posted from now on end the wait below:
+    // another thread's through the event file, this thread's through m_postedHere. A turn
+    // that delivers this thread's posts does not wait either: in QEventDispatcherUNIX the
+    // post's write to the event file ends it, and callers may count on that return.
+    const bool postedBefore = std::exchange(m_postedHere, false);
     QCoreApplication::sendPostedEvents();
 
     const bool includeTimers = !(flags & QEventLoop::X11ExcludeTimers);
     const bool includeNotifiers = !(flags & QEventLoop::ExcludeSocketNotifiers);
-    const bool canWait = (flags & QEventLoop::WaitForMoreEvents) && !m_interrupt.loadRelaxed();
+    const bool canWait = (flags & QEventLoop::WaitForMoreEvents) && !m_interrupt.loadRelaxed()
+        && !postedBefore && !m_postedHere;
     if (canWait)
         Q_EMIT aboutToBlock();
     if (m_interrupt.loadRelaxed())
@@ -127,7 +140,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     }
     if (includeTimers)
         activated += activateTimers();
-    return activated > 0;
+    return activated > 0 || postedBefore;
 }
 
 void EpollEventDispatcher::setBusyPoll(std::chrono::microseconds budget)
@@ -448,8 +461,17 @@ int EpollEventDispatcher::activateTimers()
 
 void EpollEventDispatcher::wakeUp()
 {
-    // Any thread. One write until the loop has drained it.
+    // On the loop's own thread the loop is not waiting (this thread is running this call):
+    // it only must not wait before its next sendPostedEvents(). Every send request read
+    // posts the start of its batch this way, and the event file's write, read and extra
+    // turn of epoll_wait were three system calls per commit on the server's event loop.
+    if (t_dispatching == this) {
+        m_postedHere = true;
+        return;
+    }
+    // Any other thread. One write until the loop has drained it.
     if (m_wakeUps.testAndSetAcquire(0, 1)) {
+        m_wakeUpsWritten.fetch_add(1, std::memory_order_relaxed);
         [[maybe_unused]] const int r = eventfd_write(m_wakeFd, 1);
     }
 }

@@ -46,6 +46,11 @@ public:
         return std::chrono::nanoseconds(m_busyPollIdleNs.load(std::memory_order_relaxed));
     }
 
+    /// Writes to the event file so far (callable from any thread): the wake-ups that cost a
+    /// system call, each with a read and a turn of epoll_wait to follow. A wake-up from the
+    /// loop's own thread (an event it posts to itself) costs none.
+    quint64 wakeUpsWritten() const { return m_wakeUpsWritten.load(std::memory_order_relaxed); }
+
     bool processEvents(QEventLoop::ProcessEventsFlags flags) override;
 
     void registerSocketNotifier(QSocketNotifier *notifier) override;
@@ -100,6 +105,10 @@ private:
     int m_wakeFd = -1;
     QAtomicInt m_wakeUps;
     QAtomicInt m_interrupt;
+    /// An event was posted by the loop's own thread since its last sendPostedEvents(): the
+    /// next wait must not block. Only that thread reads or writes it.
+    bool m_postedHere = false;
+    std::atomic<quint64> m_wakeUpsWritten { 0 };
 
     std::unordered_map<int, Watched> m_watched;
     std::vector<int> m_dirtyFds;

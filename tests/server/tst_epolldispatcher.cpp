@@ -41,6 +41,7 @@ private Q_SLOTS:
     void hangUpWakesTheReadNotifier();
     void excludedSocketNotifiersWait();
     void postedEventsAreDelivered();
+    void postFromTheLoopsOwnThreadNeedsNoSystemCall();
     void wakeUpFromAnotherThreadEndsTheWait();
     void postFromAnotherThreadIsDelivered_data();
     void postFromAnotherThreadIsDelivered();
@@ -252,6 +253,46 @@ void TstEpollDispatcher::postedEventsAreDelivered()
     dispatcher()->processEvents(QEventLoop::AllEvents);
     QCOMPARE(r.userEvents, 2);
     QVERIFY(invoked);
+}
+
+void TstEpollDispatcher::postFromTheLoopsOwnThreadNeedsNoSystemCall()
+{
+    // The server posts the start of a batch while it handles a socket, and the batch's
+    // writes while it delivers that. Each such post must end the wait that would follow
+    // (here bounded by a far timer, were it lost) without a write to the event file.
+    TimerRecorder guard;
+    const int id = guard.startTimer(20'000);
+    EventRecorder r;
+    SocketPair pair;
+    QSocketNotifier readable(pair.fd[0], QSocketNotifier::Read);
+    QObject::connect(&readable, &QSocketNotifier::activated, &r, [&] {
+        char c;
+        (void)::read(pair.fd[0], &c, 1);
+        QMetaObject::invokeMethod(
+            &r, [&] { QCoreApplication::postEvent(&r, new QEvent(QEvent::User)); },
+            Qt::QueuedConnection);
+    });
+    const quint64 writesBefore = dispatcher()->wakeUpsWritten();
+    QCOMPARE(::write(pair.fd[1], "x", 1), 1);
+    QElapsedTimer t;
+    t.start();
+    // The socket, then the posted call, which posts the event: neither turn may wait with
+    // the event undelivered.
+    for (int turn = 0; turn < 2; ++turn)
+        dispatcher()->processEvents(QEventLoop::WaitForMoreEvents);
+    QVERIFY2(t.elapsed() < 10'000, qPrintable(QString::number(t.elapsed())));
+    QCOMPARE(r.userEvents, 0);
+    dispatcher()->processEvents(QEventLoop::AllEvents);
+    QCOMPARE(r.userEvents, 1);
+    QVERIFY(guard.fired.isEmpty());
+    QCOMPARE(dispatcher()->wakeUpsWritten(), writesBefore);
+    // From another thread the event file is still written, once per wait.
+    const qint64 waited = waitForAPostFromAnotherThread(r);
+    QVERIFY2(waited < 10'000, qPrintable(QString::number(waited)));
+    QCOMPARE(dispatcher()->wakeUpsWritten(), writesBefore + 1);
+    dispatcher()->processEvents(QEventLoop::AllEvents);
+    QCOMPARE(r.userEvents, 2);
+    guard.killTimer(id);
 }
 
 void TstEpollDispatcher::wakeUpFromAnotherThreadEndsTheWait()

@@ -23,6 +23,7 @@
 #include <thread>
 
 #ifdef Q_OS_LINUX
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -95,19 +96,34 @@ private:
     }
 
 #ifdef Q_OS_LINUX
-    // The nice value of this process's thread named `name`, or -100 when there is none.
-    static int niceOfThread(const QString &name)
+    // The id of this process's thread named `name`, or 0 when there is none.
+    static pid_t threadNamed(const QString &name)
     {
         const QDir tasks(u"/proc/self/task"_s);
         for (const QString &tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
             QFile comm(tasks.filePath(tid + u"/comm"_s));
-            if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == name.toUtf8()) {
-                errno = 0;
-                const int nice = getpriority(PRIO_PROCESS, id_t(tid.toInt()));
-                return errno == 0 ? nice : -100;
-            }
+            if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == name.toUtf8())
+                return pid_t(tid.toInt());
         }
-        return -100;
+        return 0;
+    }
+
+    // The nice value of this process's thread named `name`, or -100 when there is none.
+    static int niceOfThread(const QString &name)
+    {
+        const pid_t tid = threadNamed(name);
+        if (tid == 0)
+            return -100;
+        errno = 0;
+        const int nice = getpriority(PRIO_PROCESS, id_t(tid));
+        return errno == 0 ? nice : -100;
+    }
+
+    // The scheduling policy of this process's thread named `name`, or -1.
+    static int policyOfThread(const QString &name)
+    {
+        const pid_t tid = threadNamed(name);
+        return tid == 0 ? -1 : sched_getscheduler(tid);
     }
 #endif
 
@@ -344,6 +360,9 @@ private Q_SLOTS:
         const int processNice = getpriority(PRIO_PROCESS, 0);
         QTRY_COMPARE_WITH_TIMEOUT(niceOfThread(u"dpichat-wal-low"_s), 19, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(niceOfThread(u"dpichat-wal"_s), processNice, 10000);
+        // The one also at the idle policy, which gives the core up to any thread that wakes.
+        QTRY_COMPARE_WITH_TIMEOUT(policyOfThread(u"dpichat-wal-low"_s), SCHED_IDLE, 10000);
+        QCOMPARE(policyOfThread(u"dpichat-wal"_s), sched_getscheduler(0));
 #endif
         // A few small commits, slowly: the thread at the lowest weight copies them.
         qint64 messages = 0;

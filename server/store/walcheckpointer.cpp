@@ -17,7 +17,6 @@
 
 #include <fcntl.h>
 #ifdef Q_OS_LINUX
-#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #endif
@@ -79,14 +78,9 @@ public:
         // This thread only: PRIO_PROCESS with a thread's id sets that thread's nice value.
         if (m_lowestWeight && ::setpriority(PRIO_PROCESS, ::gettid(), 19) != 0)
             qCInfo(lcStore) << "light-load checkpoints keep the default scheduling weight";
-        // And the idle policy (pid 0: this thread), which the scheduler gives up the core for
-        // at once when any other thread wakes: at nice 19 a thread that has just started to
-        // run keeps the core for a while, and the event loop, woken meanwhile, waited for the
-        // checkpoint's copying up to 0.6 ms (docs/performance.md, "The log written back as
-        // it grows"). Nice 19 stays in place where the policy is refused.
-        sched_param none {};
-        if (m_lowestWeight && ::sched_setscheduler(0, SCHED_IDLE, &none) != 0)
-            qCInfo(lcStore) << "light-load checkpoints keep the normal scheduling policy";
+            // Not SCHED_IDLE: a pass holds SQLite's checkpoint lock, and starved on a busy core it
+            // kept the log from starting over (docs/performance.md, "The log written back as it
+            // grows": the idle-policy trial).
 #endif
         QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connectionName);
         db.setDatabaseName(m_path);

@@ -32,8 +32,7 @@ class WalCheckpointWorker;
 /// copies, so that the storage thread's flush at the limit finds little left to write.
 ///
 /// Two threads take turns, each with a connection of its own. While the log grows slowly,
-/// checkpoints run on one at the lowest scheduling weight (nice 19 and the idle policy on
-/// Linux, which gives the core up to any thread that wakes): a checkpoint
+/// checkpoints run on one at the lowest scheduling weight (nice 19 on Linux): a checkpoint
 /// that copies everything flushes the database file, and the kernel's write-back of its pages
 /// runs on the checkpointing thread for about a millisecond at a time; at the default weight
 /// the event loop and the storage thread, woken meanwhile, waited for it (the light load's

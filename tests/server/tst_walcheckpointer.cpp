@@ -23,7 +23,6 @@
 #include <thread>
 
 #ifdef Q_OS_LINUX
-#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -117,13 +116,6 @@ private:
         errno = 0;
         const int nice = getpriority(PRIO_PROCESS, id_t(tid));
         return errno == 0 ? nice : -100;
-    }
-
-    // The scheduling policy of this process's thread named `name`, or -1.
-    static int policyOfThread(const QString &name)
-    {
-        const pid_t tid = threadNamed(name);
-        return tid == 0 ? -1 : sched_getscheduler(tid);
     }
 #endif
 
@@ -360,9 +352,6 @@ private Q_SLOTS:
         const int processNice = getpriority(PRIO_PROCESS, 0);
         QTRY_COMPARE_WITH_TIMEOUT(niceOfThread(u"dpichat-wal-low"_s), 19, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(niceOfThread(u"dpichat-wal"_s), processNice, 10000);
-        // The one also at the idle policy, which gives the core up to any thread that wakes.
-        QTRY_COMPARE_WITH_TIMEOUT(policyOfThread(u"dpichat-wal-low"_s), SCHED_IDLE, 10000);
-        QCOMPARE(policyOfThread(u"dpichat-wal"_s), sched_getscheduler(0));
 #endif
         // A few small commits, slowly: the thread at the lowest weight copies them.
         qint64 messages = 0;

@@ -75,12 +75,12 @@ public:
     void open()
     {
 #ifdef Q_OS_LINUX
-        // This thread only: PRIO_PROCESS with a thread's id sets that thread's nice value.
+        // This thread only: PRIO_PROCESS with a thread's id sets that thread's nice value. Not
+        // the idle policy (SCHED_IDLE): a pass holds SQLite's checkpoint lock, and starved on a
+        // busy core it kept the log from starting over (docs/performance.md, "The log written
+        // back as it grows": the idle-policy trial).
         if (m_lowestWeight && ::setpriority(PRIO_PROCESS, ::gettid(), 19) != 0)
             qCInfo(lcStore) << "light-load checkpoints keep the default scheduling weight";
-            // Not SCHED_IDLE: a pass holds SQLite's checkpoint lock, and starved on a busy core it
-            // kept the log from starting over (docs/performance.md, "The log written back as it
-            // grows": the idle-policy trial).
 #endif
         QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connectionName);
         db.setDatabaseName(m_path);

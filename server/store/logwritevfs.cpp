@@ -19,6 +19,22 @@ constexpr int kFrameHeaderSize = 24;
 // bytes a call (seekAndWriteFd masks the length with 0x1ffff), so more would be cut short.
 // 31 pages of 4 KiB; a larger transaction goes out in several writes.
 constexpr std::size_t kMaxHeld = 31 * 4096;
+// A write that ends the log is padded with zeros to the end of the file system's block it
+// ends in (4 KiB: ext4's and XFS's block, the page cache's page), so that it never writes
+// part of a block. Once the log starts over, each commit's write ends over a block of the
+// previous round that the kernel may have dropped from its cache since, and a write of part
+// of such a block first reads the block back from the disk: the event loop waited for those
+// reads (50 in a 10-s light run; one held it 380 ms while the disk was busy with a flush:
+// docs/performance.md, "The log's blocks written whole"). Two writes end the log: a
+// commit's (its last frame is always appended) and one from the start of the file (the
+// header of a new round, which SQLite flushes before the first frame). What follows the
+// end is not part of the log: SQLite writes the next frame over it, and recovery stops at
+// the first frame whose salts and checksum do not match the header's, which zeros never do.
+// Other writes are not padded: frames that SQLite writes again in place before the commit
+// may have frames of the same transaction after them.
+constexpr sqlite3_int64 kBlock = 4096;
+static_assert(
+    kMaxHeld + std::size_t(kBlock) - 1 <= 0x1ffff, "a padded write must fit SQLite's one call");
 
 sqlite3_vfs *g_wrapped = nullptr; // SQLite's default VFS when this one was installed.
 std::atomic<std::uint64_t> g_logBytesWritten { 0 };
@@ -45,15 +61,22 @@ sqlite3_file *wrapped(sqlite3_file *file)
     return reinterpret_cast<LogFile *>(file)->wrapped;
 }
 
-int writeHeld(LogFile *file)
+enum class Padding { None, ToBlockEnd }; // ToBlockEnd: the write ends the log.
+
+int writeHeld(LogFile *file, Padding padding = Padding::None)
 {
     HeldWrites *held = file->held;
     if (!held || held->bytes.empty())
         return SQLITE_OK;
+    const std::size_t logBytes = held->bytes.size();
+    if (padding == Padding::ToBlockEnd || held->offset == 0) {
+        const sqlite3_int64 end = held->offset + sqlite3_int64(logBytes);
+        held->bytes.resize(logBytes + std::size_t((kBlock - end % kBlock) % kBlock), '\0');
+    }
     const int rc = file->wrapped->pMethods->xWrite(file->wrapped, held->bytes.data(),
                                                    int(held->bytes.size()), held->offset);
-    if (rc == SQLITE_OK)
-        g_logBytesWritten.fetch_add(held->bytes.size(), std::memory_order_relaxed);
+    if (rc == SQLITE_OK) // What SQLite wrote, without the padding.
+        g_logBytesWritten.fetch_add(logBytes, std::memory_order_relaxed);
     // On failure the transaction fails with this error and SQLite writes its frames anew.
     held->bytes.clear();
     held->commitPageNext = false;
@@ -109,7 +132,7 @@ int logWrite(sqlite3_file *f, const void *data, int amount, sqlite3_int64 offset
     held->bytes.insert(held->bytes.end(), bytes, bytes + amount);
 
     if (held->commitPageNext) // This is the page of the transaction's last frame.
-        return writeHeld(file);
+        return writeHeld(file, Padding::ToBlockEnd);
     held->commitPageNext = amount == kFrameHeaderSize
             && (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
     return SQLITE_OK;

@@ -24,6 +24,13 @@ namespace dpichat::server {
 /// commit's writes, as without this layer. Databases, journals and the shared index go
 /// straight through.
 ///
+/// A write that ends the log (a commit's, or a new round's header) is padded with zeros to
+/// the end of its 4-KiB block, so that no write covers part of a block: once the log starts
+/// over, such a write would first read the rest of the block back from the disk when the
+/// kernel has dropped it from its cache. What follows the log's last frame is not part of it
+/// (recovery stops at the first frame that does not match the header), so the zeros change
+/// nothing SQLite takes from the log.
+///
 /// It relies on SQLite writing a frame's header and its page in two calls, as the version this
 /// server runs with does (Debian 12's 3.40): a commit frame's header is then a write of
 /// exactly 24 bytes. Were that to change, commits would be
@@ -34,8 +41,8 @@ namespace dpichat::server {
 /// own VFS unchanged). Connections already open keep the VFS they were opened with.
 bool installLogWriteVfs();
 
-/// Bytes written to write-ahead logs through this VFS since the process started (every
-/// database's log, whether or not it later started over), or nothing while it is not
+/// Bytes SQLite wrote to write-ahead logs through this VFS (without the padding) since the process
+/// started (every database's log, whether or not it later started over), or nothing while it is not
 /// installed: how fast the log grows, read without a checkpoint (WalCheckpointer).
 std::optional<std::uint64_t> logBytesWritten();
 

@@ -43,7 +43,8 @@ public:
     /// over and back cost more than the commit holds up the event loop. Larger batches
     /// (full speed) go to the storage thread, so that the next one gathers while they are
     /// stored, and so does any batch while the log is due to be copied back into the
-    /// database file (Store::logCheckpointDue()), which takes that thread's next commit.
+    /// database file, or to start over after that copy (Store::logCheckpointDue()): both
+    /// flush, and take that thread's next commit.
     static constexpr qsizetype kStoredHereAtMost = 4;
 
     Committer(Store &store, Metrics &metrics, QObject *parent = nullptr);

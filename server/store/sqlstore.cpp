@@ -206,16 +206,27 @@ QString SqlStore::writeAheadLogPath()
 int SqlStore::logCommitted(void *store, sqlite3 *db, const char *schema, int frames)
 {
     auto *self = static_cast<SqlStore *>(store);
-    if (frames < self->m_options.walAutoCheckpointPages)
+    const bool ownThread = QThread::currentThread() == self->m_ownThread;
+    if (frames < self->m_options.walAutoCheckpointPages) {
+        // Under the limit again: on this thread, the commit after a complete copy below
+        // started the log over.
+        if (ownThread)
+            self->m_checkpointDue.store(false, std::memory_order_relaxed);
         return SQLITE_OK;
-    if (QThread::currentThread() != self->m_ownThread) {
+    }
+    if (!ownThread) {
         self->m_checkpointDue.store(true, std::memory_order_relaxed);
         return SQLITE_OK;
     }
-    self->m_checkpointDue.store(false, std::memory_order_relaxed);
     // What SQLite's own hook does at the limit (sqlite3WalDefaultHook). A checkpoint that
     // cannot finish now is tried again after the next commit, as there.
-    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    int logFrames = -1;
+    int copied = -1;
+    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &copied);
+    // Everything copied: the next commit starts the log over, and SQLite flushes the log's
+    // new header before it writes a frame (even under NORMAL). That flush is left to this
+    // thread too.
+    self->m_checkpointDue.store(logFrames > 0 && copied == logFrames, std::memory_order_relaxed);
     return SQLITE_OK;
 }
 

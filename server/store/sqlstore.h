@@ -60,7 +60,8 @@ struct SqlStoreOptions
 /// connections SQLITE_OPEN_NOMUTEX: any thread, one at a time), as the Committer does with
 /// small batches. Such a commit never copies the write-ahead log back at its size limit
 /// (walAutoCheckpointPages), which would hold up that other thread for the copy and its
-/// flushes: it leaves that to the next commit on the store's own thread (logCheckpointDue()).
+/// flushes: it leaves that to the next commit on the store's own thread (logCheckpointDue()),
+/// and so the commit after it, which starts the log over and flushes the log's new header.
 ///
 /// Choices the Store interface leaves open:
 /// - setPasswordHash, setRole, setDisabled, setLastSeen return false when there is no such

@@ -98,7 +98,9 @@ public:
     virtual QString writeAheadLogPath() { return {}; }
     /// A commit made on another thread than the one that opened the store found the
     /// write-ahead log at its size limit and left copying it into the database file (a
-    /// checkpoint, with its flushes) to the next commit on the store's own thread.
+    /// checkpoint, with its flushes) to the next commit on the store's own thread; or that
+    /// copy is done and the next commit starts the log over, which flushes it first: also
+    /// for the store's own thread.
     virtual bool logCheckpointDue() const { return false; }
 
     // Users

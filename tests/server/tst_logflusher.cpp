@@ -32,6 +32,15 @@ using namespace std::chrono_literals;
 
 /// A database file with one customer, and a Committer on it whose storage thread writes
 /// through its own store, made from the same options changed by `writer`.
+// The salts in the header of the database's write-ahead log: new with every round of it.
+QByteArray logSalts(const QString &database)
+{
+    QFile log(database + u"-wal"_s);
+    if (!log.open(QIODevice::ReadOnly))
+        return {};
+    return log.read(24).mid(16);
+}
+
 struct CommitterOnFile {
     QTemporaryDir dir;
     SqlStoreOptions options;
@@ -332,6 +341,8 @@ private Q_SLOTS:
             [](SqlStoreOptions &w) {
                 w.appendsOnly = true;
                 w.synchronous = u"NORMAL"_s;
+                // No limit: no copy of the log or new round of it takes a small batch away.
+                w.walAutoCheckpointPages = 0;
             },
             true));
         Committer &committer = *fx.committer;
@@ -407,7 +418,8 @@ private Q_SLOTS:
     }
 
     // Once the log reaches its limit in a commit made here, the next batch goes to the
-    // storage thread, whose commit copies the log back, however small the batch.
+    // storage thread, whose commit copies the log back, however small the batch; and so does
+    // the batch after that copy, whose commit starts the log over and flushes it first.
     void committerLeavesTheLogsLimitToTheStorageThread()
     {
         CommitterOnFile fx;
@@ -423,14 +435,27 @@ private Q_SLOTS:
         constexpr int kMessages = 60;
         int answered = 0;
         int failures = 0;
+        int newRounds = 0;
+        QStringList newRoundsHere;
         for (int i = 0; i < kMessages; ++i) {
+            const QByteArray saltsBefore = logSalts(fx.options.database);
+            const qint64 hereBefore = committer.batchesStoredHere();
             committer.submit(fx.message(u"m-%1"_s.arg(i)), [&](const Expected<AppendResult> &r) {
                 ++answered;
                 failures += hasError(r);
             });
             QTRY_COMPARE(answered, i + 1); // one message a batch
+            if (logSalts(fx.options.database) != saltsBefore) { // the log started over
+                ++newRounds;
+                if (committer.batchesStoredHere() > hereBefore)
+                    newRoundsHere << u"m-%1"_s.arg(i);
+            }
         }
         QCOMPARE(failures, 0);
+        QVERIFY2(newRounds >= 1, "the log never started over");
+        QVERIFY2(newRoundsHere.isEmpty(),
+            qPrintable(
+                u"the log started over in a commit made here: "_s + newRoundsHere.join(u", "_s)));
         QCOMPARE(committer.transactions(), qint64(kMessages));
         // A few went to the storage thread at the limit; the rest were stored here.
         const qint64 there = committer.transactions() - committer.batchesStoredHere();

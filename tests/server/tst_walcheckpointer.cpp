@@ -75,6 +75,15 @@ private:
         return std::get<StoredUser>(added);
     }
 
+    // The salts in the header of the database's write-ahead log: new with every round of it.
+    static QByteArray logSalts(const QString &db)
+    {
+        QFile log(db + u"-wal"_s);
+        if (!log.open(QIODevice::ReadOnly))
+            return {};
+        return log.read(24).mid(16);
+    }
+
     // Messages in a copy of the database file alone, without its log.
     static qint64 messagesInFileAlone(const QString &db, const QString &copy)
     {
@@ -233,9 +242,15 @@ private Q_SLOTS:
         QVERIFY(appendElsewhere(3));
         QVERIFY(store.logCheckpointDue());
 
-        // Here the commit copies the log back; the next commit, wherever it runs, starts
-        // the log over, under the limit again.
+        // Here the commit copies the log back. The next commit starts the log over and
+        // flushes it first: that one is left to this thread too.
+        const QByteArray saltsBefore = logSalts(options.database);
         QVERIFY(append(store, user, 1, 10));
+        QVERIFY2(
+            store.logCheckpointDue(), "the commit that starts the log over is not asked for here");
+        QCOMPARE(logSalts(options.database), saltsBefore);
+        QVERIFY(append(store, user, 1, 10));
+        QVERIFY(logSalts(options.database) != saltsBefore); // A new round of the log.
         QVERIFY(!store.logCheckpointDue());
         QVERIFY(appendElsewhere(1));
         QVERIFY2(!store.logCheckpointDue(), "the log was not copied back on the store's thread");

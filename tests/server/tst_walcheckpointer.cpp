@@ -295,9 +295,10 @@ private Q_SLOTS:
         qDebug("log file: %lld frames", frames);
         if (limitPages > 0) {
             // The limit, plus the commits that passed it while the checkpointer's thread held
-            // the checkpoint lock (200 to 900 frames here, two runs at once included): a tenth
-            // of what was written, at most.
-            QVERIFY2(frames < kBatches * 10, qPrintable(QString::number(frames)));
+            // the checkpoint lock: 200 to 900 frames here, two runs at once included, and once
+            // 3,586 on a machine busy with other tests (a pass at nice 19 waited for the core
+            // with the lock held). Under a third of what was written, whatever else runs.
+            QVERIFY2(frames < kBatches * 30, qPrintable(QString::number(frames)));
         } else {
             // About 29,000 here: every frame. More than the limit ever lets through is what
             // matters (a file system whose flushes cost nothing might let a pass finish

@@ -41,9 +41,10 @@ namespace dpichat::server {
 /// own VFS unchanged). Connections already open keep the VFS they were opened with.
 bool installLogWriteVfs();
 
-/// Bytes SQLite wrote to write-ahead logs through this VFS (without the padding) since the process
-/// started (every database's log, whether or not it later started over), or nothing while it is not
-/// installed: how fast the log grows, read without a checkpoint (WalCheckpointer).
+/// Bytes SQLite wrote to write-ahead logs through this VFS since the process started
+/// (without the padding; every database's log, whether or not it later started over), or
+/// nothing while it is not installed: how fast the log grows, read without a checkpoint
+/// (WalCheckpointer).
 std::optional<std::uint64_t> logBytesWritten();
 
 } // namespace dpichat::server

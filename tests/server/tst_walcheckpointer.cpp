@@ -20,6 +20,7 @@
 #include <QUuid>
 
 #include <cerrno>
+#include <cstdint>
 #include <optional>
 #include <thread>
 
@@ -126,6 +127,25 @@ private:
         errno = 0;
         const int nice = getpriority(PRIO_PROCESS, id_t(tid));
         return errno == 0 ? nice : -100;
+    }
+
+    // The time slice of this process's thread named `name` in nanoseconds (sched_getattr;
+    // Linux 6.12 and later report it under SCHED_OTHER, earlier ones 0), or -1.
+    static qint64 sliceOfThread(const QString &name)
+    {
+        const pid_t tid = threadNamed(name);
+        if (tid == 0)
+            return -1;
+        struct {
+            std::uint32_t size, policy;
+            std::uint64_t flags;
+            std::int32_t nice;
+            std::uint32_t priority;
+            std::uint64_t runtime, deadline, period;
+        } attr {};
+        if (::syscall(SYS_sched_getattr, tid, &attr, unsigned(sizeof attr), 0u) != 0)
+            return -1;
+        return qint64(attr.runtime);
     }
 #endif
 
@@ -369,6 +389,15 @@ private Q_SLOTS:
         const int processNice = getpriority(PRIO_PROCESS, 0);
         QTRY_COMPARE_WITH_TIMEOUT(niceOfThread(u"dpichat-wal-low"_s), 19, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(niceOfThread(u"dpichat-wal"_s), processNice, 10000);
+        // And the shortest time slice for the one, where the kernel has slices of its own
+        // (the other keeps the default, which it reports).
+        const qint64 defaultSlice = sliceOfThread(u"dpichat-wal"_s);
+        if (defaultSlice > 0) {
+            QCOMPARE(sliceOfThread(u"dpichat-wal-low"_s), qint64(100'000));
+            QVERIFY2(defaultSlice > 100'000, qPrintable(QString::number(defaultSlice)));
+        } else {
+            qInfo("the kernel reports no time slices (before Linux 6.12): not checked");
+        }
 #endif
         // A few small commits, slowly: the thread at the lowest weight copies them.
         qint64 messages = 0;

@@ -108,10 +108,10 @@ public:
             qCInfo(lcStore) << "light-load checkpoints keep the default scheduling weight";
         // And the shortest time slice (Linux 6.12 and later; earlier kernels ignore it). The
         // weight sets the thread's share of the core, not how long it keeps the core once
-        // picked: for a whole default slice the scheduler let it run on while the woken event
-        // loop waited (up to 3.7 ms at nice 19). With a slice of 0.1 ms the event loop gets
-        // the core back sooner; the share stays the same (docs/performance.md, "A short time
-        // slice for the light-load checkpoints").
+        // picked: for the rest of its slice (1.4 ms by default on two cores) the woken event
+        // loop waited. With 0.1 ms the event loop gets the core back sooner, and the share
+        // stays the same (docs/performance.md, "A short time slice for the light-load
+        // checkpoints").
         if (m_lowestWeight) {
             SchedAttr attr {};
             attr.size = sizeof attr;

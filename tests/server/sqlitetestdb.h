@@ -1,7 +1,8 @@
 #pragma once
 
 // SQLite's own API for the tests of the layers the server puts under it (the log-writing VFS,
-// the page cache filter): a connection that closes itself, and one-value queries.
+// the page cache filter): a connection that closes itself, one-value queries, and the
+// write-ahead log's salts.
 
 #include <QFile>
 #include <QString>
@@ -57,6 +58,16 @@ inline QString queryText(sqlite3 *db, const char *sql)
         value = QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(s, 0)));
     sqlite3_finalize(s);
     return value;
+}
+
+/// The salts in the header of the write-ahead log of the database at `path`: new with every
+/// round of the log; empty while there is no log.
+inline QByteArray logSalts(const QString &path)
+{
+    QFile log(path + QStringLiteral("-wal"));
+    if (!log.open(QIODevice::ReadOnly))
+        return {};
+    return log.read(24).mid(16);
 }
 
 } // namespace dpichat::test

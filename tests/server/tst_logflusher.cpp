@@ -6,6 +6,7 @@
 
 #include "metrics/metrics.h"
 #include "net/committer.h"
+#include "sqlitetestdb.h"
 #include "store/logflusher.h"
 #include "store/sqlstore.h"
 
@@ -32,15 +33,6 @@ using namespace std::chrono_literals;
 
 /// A database file with one customer, and a Committer on it whose storage thread writes
 /// through its own store, made from the same options changed by `writer`.
-// The salts in the header of the database's write-ahead log: new with every round of it.
-QByteArray logSalts(const QString &database)
-{
-    QFile log(database + u"-wal"_s);
-    if (!log.open(QIODevice::ReadOnly))
-        return {};
-    return log.read(24).mid(16);
-}
-
 struct CommitterOnFile {
     QTemporaryDir dir;
     SqlStoreOptions options;
@@ -438,14 +430,14 @@ private Q_SLOTS:
         int newRounds = 0;
         QStringList newRoundsHere;
         for (int i = 0; i < kMessages; ++i) {
-            const QByteArray saltsBefore = logSalts(fx.options.database);
+            const QByteArray saltsBefore = test::logSalts(fx.options.database);
             const qint64 hereBefore = committer.batchesStoredHere();
             committer.submit(fx.message(u"m-%1"_s.arg(i)), [&](const Expected<AppendResult> &r) {
                 ++answered;
                 failures += hasError(r);
             });
             QTRY_COMPARE(answered, i + 1); // one message a batch
-            if (logSalts(fx.options.database) != saltsBefore) { // the log started over
+            if (test::logSalts(fx.options.database) != saltsBefore) { // the log started over
                 ++newRounds;
                 if (committer.batchesStoredHere() > hereBefore)
                     newRoundsHere << u"m-%1"_s.arg(i);

@@ -3,6 +3,7 @@
 // into it; stopping it copies the rest, so the database file alone then holds every message.
 // Which of its two threads copies depends on how fast the log grows.
 
+#include "sqlitetestdb.h"
 #include "store/sqlstore.h"
 #include "store/walcheckpointer.h"
 
@@ -74,15 +75,6 @@ private:
         if (hasError(added))
             return std::nullopt;
         return std::get<StoredUser>(added);
-    }
-
-    // The salts in the header of the database's write-ahead log: new with every round of it.
-    static QByteArray logSalts(const QString &db)
-    {
-        QFile log(db + u"-wal"_s);
-        if (!log.open(QIODevice::ReadOnly))
-            return {};
-        return log.read(24).mid(16);
     }
 
     // Messages in a copy of the database file alone, without its log.
@@ -264,13 +256,13 @@ private Q_SLOTS:
 
         // Here the commit copies the log back. The next commit starts the log over and
         // flushes it first: that one is left to this thread too.
-        const QByteArray saltsBefore = logSalts(options.database);
+        const QByteArray saltsBefore = test::logSalts(options.database);
         QVERIFY(append(store, user, 1, 10));
         QVERIFY2(
             store.logCheckpointDue(), "the commit that starts the log over is not asked for here");
-        QCOMPARE(logSalts(options.database), saltsBefore);
+        QCOMPARE(test::logSalts(options.database), saltsBefore);
         QVERIFY(append(store, user, 1, 10));
-        QVERIFY(logSalts(options.database) != saltsBefore); // A new round of the log.
+        QVERIFY(test::logSalts(options.database) != saltsBefore); // A new round of the log.
         QVERIFY(!store.logCheckpointDue());
         QVERIFY(appendElsewhere(1));
         QVERIFY2(!store.logCheckpointDue(), "the log was not copied back on the store's thread");

@@ -6,6 +6,7 @@
 #include "net/epolldispatcher.h"
 #include "net/pgeventbus.h"
 #include "server.h"
+#include "store/messagejournal.h"
 #include "store/sqlstore.h"
 #include "store/walcheckpointer.h"
 
@@ -156,6 +157,21 @@ int main(int argc, char *argv[])
         checkpointer.emplace(storeOptions.database, storeOptions.synchronous.trimmed().toUpper());
         checkpointer->start();
     }
+    // Messages acknowledged before a crash and not in the database yet (synchronous=NORMAL
+    // acknowledges a few at a time once they are in this journal): stored before serving,
+    // whatever the mode now. Never by the administration commands, which may run beside a
+    // server that is storing them.
+    QString journalPath;
+    if (ownCheckpoints) {
+        journalPath = MessageJournal::pathFor(storeOptions.database);
+        const auto replayed = MessageJournal::replay(journalPath, store);
+        if (const auto *e = std::get_if<ProtocolError>(&replayed))
+            return fail(
+                QStringLiteral("cannot store the messages in %1: %2").arg(journalPath, e->message),
+                1);
+        if (const int n = std::get<int>(replayed); n > 0)
+            qCInfo(lcStore) << "stored" << n << "messages acknowledged before the last stop";
+    }
     Server server(store, config, std::move(bus));
     // Messages are stored on a thread of their own, through a second connection: the disk
     // flush of one batch overlaps reading, answering and pushing the next. On a SQLite file
@@ -173,6 +189,8 @@ int main(int argc, char *argv[])
         writer->setAppendNotification(notifyOthers);
         return writer;
     }, flushLog);
+    if (ownCheckpoints && storeOptions.synchronous.trimmed().toUpper() == u"NORMAL")
+        server.setMessageJournal(journalPath);
     if (const auto started = server.start(); const auto *e = std::get_if<ProtocolError>(&started))
         return fail(e->message, 1);
 

@@ -60,6 +60,10 @@ Expected<bool> Server::start()
     if (m_storageStore) {
         if (auto started = m_committer.startStorageThread(m_storageStore, m_flushStorageLog); hasError(started))
             return started;
+        if (!m_journalPath.isEmpty()) {
+            if (auto started = m_committer.startJournal(m_journalPath); hasError(started))
+                return started;
+        }
     }
     // Listening to the other instances before accepting clients, so none misses a push.
     if (auto joined = m_bus->start(); std::holds_alternative<ProtocolError>(joined))

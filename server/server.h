@@ -39,6 +39,10 @@ public:
         m_flushStorageLog = flushLog;
     }
 
+    /// Before start(), with a storage thread on SQLite under synchronous=NORMAL: acknowledge
+    /// small batches once they are in the MessageJournal at `path` (Committer::startJournal()).
+    void setMessageJournal(const QString &path) { m_journalPath = path; }
+
     Expected<bool> start();
     quint16 port() const { return m_listener.port(); }
     /// Stops accepting, commits what is queued and closes every session with 1001.
@@ -71,6 +75,7 @@ private:
     quint16 m_metricsPort = 0;
     Committer::StoreFactory m_storageStore;
     bool m_flushStorageLog = false;
+    QString m_journalPath;
 };
 
 /// Adds the demo accounts (an admin, a customer, a member) when they are missing.

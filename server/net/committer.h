@@ -2,15 +2,21 @@
 
 #include "store/store.h"
 
+#include <QHash>
 #include <QObject>
 #include <QThread>
+#include <atomic>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace dpichat::server {
 
+class ClientIdFilter;
 class LogFlusher;
+class MessageJournal;
 class Metrics;
 
 /// Group commit: sends that arrive while the previous batch is being stored are stored
@@ -46,6 +52,9 @@ public:
     /// database file, or to start over after that copy (Store::logCheckpointDue()): both
     /// flush, and take that thread's next commit.
     static constexpr qsizetype kStoredHereAtMost = 4;
+    /// With a journal: how long messages acknowledged from it gather before the storage
+    /// thread stores them, in one transaction.
+    static constexpr std::chrono::milliseconds kHandOverDelay { 5 };
 
     Committer(Store &store, Metrics &metrics, QObject *parent = nullptr);
     ~Committer() override;
@@ -57,6 +66,23 @@ public:
     /// after every commit; fails when it has none or it cannot be opened.
     Expected<bool> startStorageThread(const StoreFactory &makeStore, bool flushLog = false);
     bool hasStorageThread() const { return m_worker != nullptr; }
+
+    /// After startStorageThread(), on SQLite under synchronous=NORMAL: a batch of at most
+    /// kStoredHereAtMost messages is acknowledged once it is appended to the MessageJournal at
+    /// `path` (one write into the page cache, which survives the process), and committed
+    /// afterwards on the storage thread; larger batches (full speed) are still acknowledged
+    /// after their commit there. Ids are given here, from the store's nextMessageId(), and a
+    /// repeated (sender, clientId) is found among the messages not stored yet, then in the
+    /// database. Whatever reads messages or their counters calls settle() first. The journal
+    /// must have been replayed (MessageJournal::replay()).
+    Expected<bool> startJournal(const QString &path);
+    bool journals() const { return m_journal != nullptr; }
+    /// Blocks until every message acknowledged from the journal is in the database (at once
+    /// when none is waiting). False while some cannot be stored (the database fails): what
+    /// would be read lacks messages someone has been shown.
+    [[nodiscard]] bool settle();
+    /// Batches acknowledged from the journal before their commit.
+    qint64 journaledBatches() const { return m_journaledBatches; }
 
     /// Queues a message; `done` runs after the transaction that stores it (or fails).
     void submit(const NewMessage &message, Callback done);
@@ -100,6 +126,19 @@ private:
     void runCallbacks(const QList<Callback> &callbacks,
                       const Expected<QList<AppendResult>> &stored);
     void noteFlushFailed();
+    /// Whether a batch of `batchSize` messages is acknowledged from the journal.
+    bool journalsBatch(qsizetype batchSize) const;
+    void journalBatch();
+    /// On the storage thread: stores what was acknowledged from the journal and is not in
+    /// the database yet; false when that failed (it is tried again with the next call).
+    bool storeAcknowledged();
+    void acknowledgedStored(qint64 upTo);
+    /// A message the database has or will have: in the filter, or kept for it while it is
+    /// being built.
+    void noteStored(qint64 sender, const QString &clientId);
+    void filterBuilt(std::shared_ptr<ClientIdFilter> filter);
+    /// Hands what was acknowledged from the journal since the last call to the storage thread.
+    void handOverAcknowledged();
 
     Store &m_store;
     Metrics &m_metrics;
@@ -118,6 +157,38 @@ private:
     QThread m_thread;
     std::unique_ptr<Worker> m_worker;
     std::unique_ptr<LogFlusher> m_flusher;
+
+    // startJournal(): the journal, and what it holds that may not be stored yet, by
+    // (sender, clientId) and in order of id.
+    std::unique_ptr<MessageJournal> m_journal;
+    QHash<std::pair<qint64, QString>, Message> m_acknowledged;
+    std::deque<std::pair<qint64, std::pair<qint64, QString>>> m_acknowledgedOrder;
+    qint64 m_nextId = 0;
+    qint64 m_lastAcknowledgedId = 0;
+    /// The newest message from the journal in the database (set by the storage thread).
+    std::atomic<qint64> m_storedUpTo { 0 };
+    qint64 m_journaledBatches = 0;
+    /// Acknowledged from the journal, not handed to the storage thread yet: it stores them
+    /// together, kHandOverDelay after the first.
+    QList<Message> m_toHandOver;
+    bool m_handOverScheduled = false;
+    /// The storage thread failed to store what was acknowledged from the journal, and has
+    /// not succeeded since.
+    bool m_acknowledgedNotStoring = false;
+    /// Which (sender, clientId) pairs may be stored (built on the storage thread after
+    /// startJournal(); until then every new message is looked up in the database), and the
+    /// pairs stored since that build began.
+    std::shared_ptr<ClientIdFilter> m_filter;
+    bool m_filterBuilding = false;
+    std::vector<std::pair<qint64, QString>> m_storedWhileBuilding;
+    qint64 m_lookups = 0;
+
+public:
+    /// New messages looked up in the database before they were acknowledged from the
+    /// journal (all until the filter is built; then about 1 in 500, and any whose client id
+    /// is not valid UTF-16).
+    qint64 clientIdLookups() const { return m_lookups; }
+    bool clientIdFilterReady() const { return m_filter != nullptr; }
 };
 
 } // namespace dpichat::server

@@ -141,6 +141,8 @@ void Dispatcher::onThreads(Session &s, const QJsonValue &id)
     };
     // An admin's list of ten thousand threads is megabytes of JSON: written straight from
     // the database's rows where the store can, else hand-encoded from the Threads.
+    if (!settle(s, id))
+        return;
     const auto direct = m_store.threadsReply(s.user(), id, presence);
     if (const auto *e = errorOf(direct)) {
         s.replyError(id, *e);
@@ -167,6 +169,17 @@ void Dispatcher::onThreads(Session &s, const QJsonValue &id)
             t.owner.lastSeen = p.lastSeen;
     }
     s.sendText(fastjson::threadsReply(list, id));
+}
+
+bool Dispatcher::settle(Session &s, const QJsonValue &id)
+{
+    if (m_committer.settle())
+        return true;
+    s.replyError(id,
+        ProtocolError { ErrorCode::Internal,
+            QStringLiteral("messages cannot be read: the server could not "
+                           "store the latest ones yet") });
+    return false;
 }
 
 bool Dispatcher::awaitDurable(Session &s, const QJsonValue &id)
@@ -205,6 +218,8 @@ void Dispatcher::onHistory(Session &s, const QJsonValue &id, const HistoryReques
         s.replyError(id, *e);
         return;
     }
+    if (!settle(s, id))
+        return;
     auto page = m_store.history(r.thread, r.before, r.limit);
     if (const auto *e = errorOf(page)) {
         s.replyError(id, *e);
@@ -234,7 +249,7 @@ void Dispatcher::onSend(Session &s, const QJsonValue &id, const SendRequest &r)
     received.start();
     QPointer<Session> session(&s);
     m_committer.submit(
-        NewMessage{r.thread, s.user().id, r.clientId, std::get<QString>(text)},
+        NewMessage { r.thread, s.user().id, r.clientId, std::get<QString>(text), s.user().name },
         [this, session, id, ownerId, received](const Expected<AppendResult> &result) {
             if (const auto *e = errorOf(result)) {
                 if (session)
@@ -264,6 +279,8 @@ void Dispatcher::onRead(Session &s, const QJsonValue &id, const ReadRequest &r)
         s.replyError(id, *e);
         return;
     }
+    if (!settle(s, id))
+        return;
     const auto moved = m_store.advanceReadCursor(r.thread, s.user().id, r.upTo);
     if (const auto *e = errorOf(moved)) {
         s.replyError(id, *e);
@@ -278,6 +295,8 @@ void Dispatcher::onRead(Session &s, const QJsonValue &id, const ReadRequest &r)
 
 void Dispatcher::onSync(Session &s, const QJsonValue &id, const SyncRequest &r)
 {
+    if (!settle(s, id))
+        return;
     auto page = m_store.sync(s.user(), r.after, r.limit);
     if (const auto *e = errorOf(page)) {
         s.replyError(id, *e);

@@ -47,6 +47,10 @@ private:
     /// Waits until what was just read is on disk; false (with an `internal` error sent for
     /// request `id`) when it may not be, after a failed flush of the log.
     bool awaitDurable(Session &s, const QJsonValue &id);
+    /// Before reading messages or their counters: waits until every message acknowledged
+    /// so far is in the database (Committer::settle()); false (with an `internal` error sent
+    /// for request `id`) when some cannot be stored yet.
+    bool settle(Session &s, const QJsonValue &id);
 
     Store &m_store;
     Authenticator &m_auth;

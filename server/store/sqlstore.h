@@ -5,6 +5,7 @@
 
 #include <QHash>
 #include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QString>
 #include <QThread>
 #include <atomic>
@@ -121,6 +122,12 @@ public:
     Expected<std::optional<Thread>> threadFor(qint64 threadId, const User &viewer) override;
 
     Expected<QList<AppendResult>> appendMessages(const QList<NewMessage> &messages) override;
+    Expected<qint64> nextMessageId() override;
+    Expected<std::optional<Message>> messageByClientId(
+        qint64 sender, const QString &clientId) override;
+    Expected<bool> storeAcknowledged(const QList<Message> &messages) override;
+    Expected<bool> forEachClientId(
+        const std::function<void(qint64 sender, QStringView clientId)> &visit) override;
     Expected<MessagePage> history(qint64 threadId, std::optional<qint64> before,
                                   int limit) override;
     Expected<MessagePage> sync(const User &viewer, qint64 after, int limit) override;
@@ -214,6 +221,8 @@ private:
     std::atomic<bool> m_checkpointDue { false };
     /// appendMessages(): senders' names by id, at most about kSenderNamesKept.
     QHash<qint64, QString> m_senderNames;
+    /// storeAcknowledged()'s INSERT, prepared at its first use.
+    std::unique_ptr<QSqlQuery> m_insertAcknowledged;
     static constexpr qsizetype kSenderNamesKept = 100'000;
 };
 

@@ -35,6 +35,9 @@ struct NewMessage
     qint64 sender = 0;
     QString clientId;
     QString text;
+    /// The sender's name, for a message acknowledged before its commit (MessageJournal);
+    /// the store reads it itself otherwise.
+    QString senderName = {};
 };
 
 /// What storing one NewMessage gave: the stored message, and whether this call created it
@@ -157,6 +160,34 @@ public:
     /// Stores all messages in one transaction (group commit). Idempotent on (sender, clientId).
     /// Either every message is stored and the results come back in order, or none is.
     virtual Expected<QList<AppendResult>> appendMessages(const QList<NewMessage> &messages) = 0;
+    /// SQLite: the id the next new message gets (ids are never used twice, not even those of
+    /// messages gone). For messages acknowledged before their commit (MessageJournal).
+    virtual Expected<qint64> nextMessageId() { return acknowledgedFirstUnsupported(); }
+    /// SQLite: the message `sender` stored with `clientId`, if any.
+    virtual Expected<std::optional<Message>> messageByClientId(
+        qint64 sender, const QString &clientId)
+    {
+        Q_UNUSED(sender);
+        Q_UNUSED(clientId);
+        return acknowledgedFirstUnsupported();
+    }
+    /// SQLite: stores messages whose ids (from nextMessageId() on, increasing) and creation
+    /// times were given already, when they were acknowledged (MessageJournal), in one
+    /// transaction, counted into their threads and cursors as appendMessages() counts. Fails
+    /// on a (sender, clientId) stored already: the caller looked for it first.
+    virtual Expected<bool> storeAcknowledged(const QList<Message> &messages)
+    {
+        Q_UNUSED(messages);
+        return acknowledgedFirstUnsupported();
+    }
+    /// SQLite: calls `visit` with the sender and the client id of every message, in no
+    /// particular order (ClientIdFilter).
+    virtual Expected<bool> forEachClientId(
+        const std::function<void(qint64 sender, QStringView clientId)> &visit)
+    {
+        Q_UNUSED(visit);
+        return acknowledgedFirstUnsupported();
+    }
     /// Messages of a thread with id < before (the newest when before is empty), oldest first.
     virtual Expected<MessagePage> history(qint64 threadId, std::optional<qint64> before,
                                           int limit) = 0;
@@ -178,6 +209,13 @@ public:
     /// The highest thread id (0 when there is none): lets a running server notice threads
     /// that the administration command line added.
     virtual Expected<qint64> maxThreadId() = 0;
+
+private:
+    static ProtocolError acknowledgedFirstUnsupported()
+    {
+        return ProtocolError { ErrorCode::Internal,
+            QStringLiteral("this database stores messages before they are acknowledged") };
+    }
 };
 
 } // namespace dpichat::server

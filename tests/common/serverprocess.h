@@ -34,6 +34,8 @@ public:
     void kill(); ///< SIGKILL, and waits until it is gone.
     void stop(); ///< SIGTERM, and waits.
     bool isRunning() const;
+    /// The server's process id while it runs.
+    qint64 processId() const { return m_process.processId(); }
     int exitCode() const { return m_process.exitCode(); }
     QProcess::ExitStatus exitStatus() const { return m_process.exitStatus(); }
     /// Sends `signal` (e.g. SIGTERM) without waiting (stop() waits); false if not running.

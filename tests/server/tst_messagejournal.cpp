@@ -1,0 +1,242 @@
+// The message journal (messages acknowledged before their commit under synchronous=NORMAL):
+// what it reads back after a crash, where it stops, what a replay stores; and the filter of
+// client ids that lets a new message skip the look-up in the database.
+
+#include "store/clientidfilter.h"
+#include "store/messagejournal.h"
+#include "storefixture.h"
+
+#include <QFile>
+
+using namespace storetest;
+
+namespace {
+
+Message journaled(qint64 id, qint64 thread, qint64 sender, const QString &text)
+{
+    Message m;
+    m.id = id;
+    m.thread = thread;
+    m.sender = sender;
+    m.clientId = u"j-%1"_s.arg(id);
+    m.text = text;
+    m.createdAt = QDateTime::fromMSecsSinceEpoch(1'780'000'000'000 + id, Qt::UTC);
+    return m;
+}
+
+// What a record keeps (the sender's name is not in it).
+void compareRecords(const QList<Message> &got, const QList<Message> &expected)
+{
+    QCOMPARE(got.size(), expected.size());
+    for (qsizetype i = 0; i < got.size(); ++i) {
+        QCOMPARE(got[i].id, expected[i].id);
+        QCOMPARE(got[i].thread, expected[i].thread);
+        QCOMPARE(got[i].sender, expected[i].sender);
+        QCOMPARE(got[i].clientId, expected[i].clientId);
+        QCOMPARE(got[i].text, expected[i].text);
+        QCOMPARE(got[i].createdAt, expected[i].createdAt);
+    }
+}
+
+qint64 fileSize(const QString &path)
+{
+    return QFileInfo(path).size();
+}
+
+} // namespace
+
+class TestMessageJournal : public QObject, protected StoreFixture {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init() { setUp(); }
+    void cleanup() { tearDown(); }
+
+    void recordsReadBackAsWritten();
+    void readingStopsAtATornOrDamagedRecord();
+    void aRestartLeavesTheOlderRecordsUnread();
+    void replayStoresWhatTheDatabaseLacks();
+    void filterAnswersNoOnlyForPairsNeverAdded();
+    void everyStoredClientIdIsVisited();
+};
+
+void TestMessageJournal::recordsReadBackAsWritten()
+{
+    const QString path = m_dir->filePath(u"chat.db-acked"_s);
+    TAKE(none, MessageJournal::read(path));
+    QVERIFY(none.isEmpty()); // no file yet
+    TAKE(journal, MessageJournal::open(path));
+    const QList<Message> first { journaled(7, 1, 2, u"hello"_s),
+        journaled(8, 3, 2, u"ünïcødé 😀 and a \"quote\"\n"_s) };
+    const QList<Message> second { journaled(9, 1, 4, QString(4000, u'x')) };
+    QVERIFY(!journal->append(first));
+    QVERIFY(!journal->append(second));
+    QCOMPARE(journal->offset(), fileSize(path));
+    TAKE(read, MessageJournal::read(path));
+    compareRecords(read, first + second);
+}
+
+void TestMessageJournal::readingStopsAtATornOrDamagedRecord()
+{
+    const QString path = m_dir->filePath(u"chat.db-acked"_s);
+    TAKE(journal, MessageJournal::open(path));
+    const QList<Message> all { journaled(1, 1, 2, u"one"_s), journaled(2, 1, 2, u"two"_s),
+        journaled(3, 1, 2, u"three"_s) };
+    qint64 ends[3];
+    for (int i = 0; i < 3; ++i) {
+        QVERIFY(!journal->append({ all[i] }));
+        ends[i] = journal->offset();
+    }
+    journal.reset();
+
+    // A write cut short (the file ends inside the third record).
+    QVERIFY(QFile::resize(path, ends[2] - 3));
+    TAKE(torn, MessageJournal::read(path));
+    compareRecords(torn, all.mid(0, 2));
+
+    // A byte of the second record's text changed.
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadWrite));
+    QVERIFY(file.seek(ends[1] - 1));
+    QVERIFY(file.write("X", 1) == 1);
+    file.close();
+    TAKE(damaged, MessageJournal::read(path));
+    compareRecords(damaged, all.mid(0, 1));
+}
+
+void TestMessageJournal::aRestartLeavesTheOlderRecordsUnread()
+{
+    const QString path = m_dir->filePath(u"chat.db-acked"_s);
+    TAKE(journal, MessageJournal::open(path));
+    QList<Message> old;
+    for (qint64 id = 1; id <= 5; ++id)
+        old.append(journaled(id, 1, 2, u"older message %1 with a longer text"_s.arg(id)));
+    QVERIFY(!journal->append(old));
+    TAKE(oldRead, MessageJournal::read(path));
+    QCOMPARE(oldRead.size(), 5);
+
+    // Everything stored: the next record overwrites the first. The same size as the old first
+    // record, so that an old whole record (id 2) follows it: its smaller id ends the journal.
+    journal->restart();
+    QCOMPARE(journal->offset(), 0);
+    Message same = journaled(10, 1, 2, old[0].text);
+    same.clientId = u"j-X"_s;
+    QCOMPARE(same.clientId.size(), old[0].clientId.size());
+    QVERIFY(!journal->append({ same }));
+    TAKE(afterSame, MessageJournal::read(path));
+    compareRecords(afterSame, { same });
+
+    // A shorter one: what follows is the middle of an old record, which is no record at all.
+    journal->restart();
+    const Message shorter = journaled(11, 1, 2, u"new"_s);
+    QVERIFY(!journal->append({ shorter }));
+    TAKE(afterShorter, MessageJournal::read(path));
+    compareRecords(afterShorter, { shorter });
+
+    // And with more appended after it, all of the new ones.
+    const Message next = journaled(12, 1, 2, u"next"_s);
+    QVERIFY(!journal->append({ next }));
+    TAKE(both, MessageJournal::read(path));
+    compareRecords(both, { shorter, next });
+}
+
+void TestMessageJournal::replayStoresWhatTheDatabaseLacks()
+{
+    auto store = openStore();
+    QVERIFY(store);
+    bool ok = false;
+    const StoredUser c = addUser(*store, u"c@example.com"_s, Role::Customer, &ok);
+    const StoredUser a = addUser(*store, u"a@example.com"_s, Role::Admin, &ok);
+    QVERIFY(ok);
+    const auto stored
+        = send(*store, { msg(c, c.threadId, u"first"_s), msg(a, c.threadId, u"answer"_s) }, &ok);
+    QVERIFY(ok);
+    const qint64 lastStored = stored.last().message.id;
+    TAKE(next, store->nextMessageId());
+    QCOMPARE(next, lastStored + 1);
+
+    // The journal holds the last stored message (acknowledged from it and stored before the
+    // crash) and two that never reached the database.
+    const QString path = m_dir->filePath(u"chat.db-acked"_s);
+    Message already = stored.last().message;
+    const QList<Message> lacking { journaled(next, c.threadId, c.user.id, u"lost?"_s),
+        journaled(next + 1, c.threadId, a.user.id, u"not lost"_s) };
+    {
+        TAKE(journal, MessageJournal::open(path));
+        QVERIFY(!journal->append({ already }));
+        QVERIFY(!journal->append(lacking));
+    }
+    TAKE(replayed, MessageJournal::replay(path, *store));
+    QCOMPARE(replayed, 2);
+    TAKE(again, MessageJournal::replay(path, *store));
+    QCOMPARE(again, 0);
+    TAKE(after, store->nextMessageId());
+    QCOMPARE(after, next + 2);
+
+    TAKE(page, store->history(c.threadId, std::nullopt, 10));
+    QCOMPARE(page.messages.size(), 4);
+    compareRecords(page.messages.mid(2), lacking);
+    QCOMPARE(page.messages[2].senderName, c.user.name);
+    QCOMPARE(page.messages[3].senderName, a.user.name);
+    for (const Message &m : lacking) {
+        TAKE(found, store->messageByClientId(m.sender, m.clientId));
+        QVERIFY(found);
+        QCOMPARE(found->id, m.id);
+    }
+    // The counters (unread, last message, cursors) as if appendMessages() had stored them.
+    checkCountersAgainstRows(*store, { c, a });
+    TAKE(threads, store->threadsFor(a.user));
+    QCOMPARE(threads.size(), 1);
+    QCOMPARE(threads[0].lastMessage->id, next + 1);
+}
+
+void TestMessageJournal::filterAnswersNoOnlyForPairsNeverAdded()
+{
+    constexpr int kPairs = 100'000;
+    ClientIdFilter filter(kPairs);
+    QVERIFY(filter.bits() >= qint64(kPairs) * 12);
+    for (int i = 0; i < kPairs; ++i)
+        filter.add(i % 97, u"added-%1"_s.arg(i));
+    for (int i = 0; i < kPairs; ++i)
+        QVERIFY(filter.mightContain(i % 97, u"added-%1"_s.arg(i)));
+    // The same client id from another sender is another pair.
+    int maybes = 0;
+    for (int i = 0; i < kPairs; ++i) {
+        maybes += filter.mightContain(i % 97, u"other-%1"_s.arg(i));
+        maybes += filter.mightContain(i % 97 + 97, u"added-%1"_s.arg(i));
+    }
+    // About 1 in 10,000 at this size; "no" must be the rule.
+    QVERIFY2(maybes < 2 * kPairs / 100, qPrintable(u"%1 false maybes"_s.arg(maybes)));
+}
+
+void TestMessageJournal::everyStoredClientIdIsVisited()
+{
+    auto store = openStore();
+    QVERIFY(store);
+    bool ok = false;
+    const StoredUser c = addUser(*store, u"c@example.com"_s, Role::Customer, &ok);
+    const StoredUser a = addUser(*store, u"a@example.com"_s, Role::Admin, &ok);
+    QVERIFY(ok);
+    QSet<std::pair<qint64, QString>> expected;
+    for (int batch = 0; batch < 5; ++batch) {
+        QList<NewMessage> messages;
+        for (int i = 0; i < 40; ++i) {
+            const StoredUser &who = i % 2 ? a : c;
+            messages.append(msg(who, c.threadId, u"m"_s));
+            if (i == 7)
+                messages.last().clientId = u"ünïcødé-%1"_s.arg(batch);
+            expected.insert({ who.user.id, messages.last().clientId });
+        }
+        send(*store, messages, &ok);
+        QVERIFY(ok);
+    }
+    QSet<std::pair<qint64, QString>> visited;
+    TAKE(done, store->forEachClientId([&](qint64 sender, QStringView clientId) {
+        visited.insert({ sender, clientId.toString() });
+    }));
+    QVERIFY(done);
+    QCOMPARE(visited, expected);
+}
+
+QTEST_GUILESS_MAIN(TestMessageJournal)
+#include "tst_messagejournal.moc"

@@ -55,6 +55,7 @@ private Q_SLOTS:
     void recordsReadBackAsWritten();
     void readingStopsAtATornOrDamagedRecord();
     void aRestartLeavesTheOlderRecordsUnread();
+    void replayStoresWhatTheDatabaseLacks_data();
     void replayStoresWhatTheDatabaseLacks();
     void filterAnswersNoOnlyForPairsNeverAdded();
     void everyStoredClientIdIsVisited();
@@ -140,10 +141,21 @@ void TestMessageJournal::aRestartLeavesTheOlderRecordsUnread()
     compareRecords(both, { shorter, next });
 }
 
+void TestMessageJournal::replayStoresWhatTheDatabaseLacks_data()
+{
+    QTest::addColumn<bool>("sqliteApi");
+    QTest::newRow("QtSql") << false;
+    QTest::newRow("SQLite's API") << true;
+}
+
 void TestMessageJournal::replayStoresWhatTheDatabaseLacks()
 {
-    auto store = openStore();
-    QVERIFY(store);
+    QFETCH(bool, sqliteApi);
+    SqlStoreOptions options = dbOptions();
+    options.nativeApi = sqliteApi;
+    auto store = std::make_unique<SqlStore>(options);
+    QVERIFY(!hasError(store->open()));
+    QCOMPARE(store->usesNativeApi(), sqliteApi);
     bool ok = false;
     const StoredUser c = addUser(*store, u"c@example.com"_s, Role::Customer, &ok);
     const StoredUser a = addUser(*store, u"a@example.com"_s, Role::Admin, &ok);

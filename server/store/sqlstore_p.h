@@ -5,6 +5,7 @@
 #include "protocol/fastjson.h"
 #include "sqliteappender.h"
 #include "sqlstore.h"
+#include "sqlutil.h"
 
 #include <QHash>
 #include <QSqlQuery>
@@ -141,4 +142,46 @@ private:
 };
 
 } // namespace sql
+
+/// appendMessages()' and storeAcknowledged()'s transaction: through SQLite's own API where the
+/// store has it (SqliteAppender::begin()), else QtSql's. Rolled back unless committed.
+class AppendTransaction {
+public:
+    AppendTransaction(const QSqlDatabase &db, SqliteAppender *native)
+        : m_qt(db)
+        , m_native(native)
+    {
+    }
+    ~AppendTransaction()
+    {
+        if (m_nativeOpen)
+            m_native->rollback();
+    }
+    AppendTransaction(const AppendTransaction &) = delete;
+    AppendTransaction &operator=(const AppendTransaction &) = delete;
+
+    std::optional<ProtocolError> begin()
+    {
+        if (!m_native)
+            return m_qt.begin();
+        auto error = m_native->begin();
+        m_nativeOpen = !error;
+        return error;
+    }
+    std::optional<ProtocolError> commit()
+    {
+        if (!m_native)
+            return m_qt.commit();
+        // On failure the destructor rolls back what is left.
+        auto error = m_native->commit();
+        m_nativeOpen = bool(error);
+        return error;
+    }
+
+private:
+    sql::Transaction m_qt;
+    SqliteAppender *m_native;
+    bool m_nativeOpen = false;
+};
+
 } // namespace dpichat::server

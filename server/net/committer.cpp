@@ -309,6 +309,16 @@ bool Committer::awaitDurable()
     return false;
 }
 
+QString Committer::storageProblem() const
+{
+    if (!m_storageProblem.isEmpty())
+        return m_storageProblem;
+    if (m_acknowledgedNotStoring)
+        return QStringLiteral("the database refuses messages acknowledged from the journal;"
+                              " they are kept there and stored once it takes them");
+    return {};
+}
+
 void Committer::noteFlushFailed()
 {
     if (m_storageProblem.isEmpty())

@@ -53,8 +53,11 @@ public:
     /// flush, and take that thread's next commit.
     static constexpr qsizetype kStoredHereAtMost = 4;
     /// With a journal: how long messages acknowledged from it gather before the storage
-    /// thread stores them, in one transaction.
-    static constexpr std::chrono::milliseconds kHandOverDelay { 5 };
+    /// thread stores them, in one transaction. Each commit writes the same few pages of the
+    /// log (the table's and indexes' last leaves, the counters) however many messages it
+    /// holds, and the checkpoint copies them again: at 2,000 msg/s, 20 ms rather than 5 took
+    /// the server's CPU per message from 56 to 47 µs, on the core that also answers.
+    static constexpr std::chrono::milliseconds kHandOverDelay { 20 };
 
     Committer(Store &store, Metrics &metrics, QObject *parent = nullptr);
     ~Committer() override;
@@ -102,9 +105,11 @@ public:
     /// Of those, batches stored on the Committer's own thread although there is a storage
     /// thread (kStoredHereAtMost).
     qint64 batchesStoredHere() const { return m_batchesStoredHere; }
-    /// Why no message can be stored any more, or empty while they can: set once a flush of
-    /// the log failed (nothing is acknowledged after that until the server restarts).
-    QString storageProblem() const { return m_storageProblem; }
+    /// Why messages cannot be stored, or empty while they can: once a flush of the log
+    /// failed (nothing is acknowledged after that until the server restarts), and while the
+    /// database refuses what was acknowledged from the journal (sends are refused until it
+    /// takes them).
+    QString storageProblem() const;
 
 private:
     class Worker;

@@ -21,6 +21,11 @@ constexpr qint64 kNsPerMs = 1'000'000;
 constexpr qint64 kNsPerSecond = 1'000'000'000;
 // Events taken from the kernel per wait; more ready sockets are reported on the next turn.
 constexpr int kMaxEventsPerWait = 512;
+// After the socket notifiers, how many times the events they posted (and those posted in turn)
+// are delivered before the turn ends. The server's socket handlers post the start of a batch,
+// which posts the batch's writes: two deliveries write a message's push in the turn that read
+// it, where two more turns (each a wait that cannot block) came between before.
+constexpr int kPostedRoundsAfterSockets = 2;
 
 // The dispatcher whose loop this thread runs (set by its processEvents()).
 thread_local const EpollEventDispatcher *t_dispatching = nullptr;
@@ -130,6 +135,12 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
             qErrnoWarning("EpollEventDispatcher: epoll_wait");
         if (n > 0)
             activated += activateSocketNotifiers(m_events.data(), n);
+        // Each delivery takes only what was posted before it (Qt's guard against a loop that
+        // posts forever); what is left ends the next wait at once, as before.
+        for (int round = 0; round < kPostedRoundsAfterSockets && m_postedHere; ++round) {
+            m_postedHere = false;
+            QCoreApplication::sendPostedEvents();
+        }
     } else {
         // Sockets stay in the epoll set; wait on the wake-up descriptor alone.
         pollfd pfd = {m_wakeFd, POLLIN, 0};

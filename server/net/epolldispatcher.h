@@ -20,7 +20,9 @@ namespace dpichat::server {
 /// poll() (or glib) on each wake-up, so each turn of the loop costs O(connections); here a
 /// wake-up costs O(sockets that are ready), and the kernel keeps the interest list. Semantics
 /// follow QEventDispatcherUNIX (Qt 6.4): posted events first, then wait, then socket
-/// notifiers, then timers; awake() and aboutToBlock() as it emits them. Timers live in an
+/// notifiers, then timers; awake() and aboutToBlock() as it emits them. One addition: what
+/// the socket notifiers' slots post on this thread is delivered before the timers, and what
+/// that posts once more, instead of in the next turns. Timers live in an
 /// ordered set keyed by deadline, so starting and stopping one is O(log n).
 class EpollEventDispatcher : public QAbstractEventDispatcher
 {

@@ -9,6 +9,7 @@
 #include "store/messagejournal.h"
 #include "store/sqlstore.h"
 #include "store/walcheckpointer.h"
+#include "timeslice.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -193,6 +194,12 @@ int main(int argc, char *argv[])
         server.setMessageJournal(journalPath);
     if (const auto started = server.start(); const auto *e = std::get_if<ProtocolError>(&started))
         return fail(e->message, 1);
+    // The event loop asks for the shortest time slice; the storage, log-flush and checkpoint
+    // threads (and any started later) keep the default. Woken by a frame, it then takes the
+    // core at once from whichever of them, or a kernel thread, has it, instead of after the
+    // rest of that one's slice (docs/performance.md, "The event loop's short time slice").
+    if (!setOwnTimeSlice(kShortestTimeSlice))
+        qCDebug(lcNet) << "the event loop keeps the kernel's time slice";
 
     QTextStream out(stdout);
     // Before the line that says it listens: whoever waits for that line finds this one too.

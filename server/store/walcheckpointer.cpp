@@ -20,35 +20,12 @@
 #ifdef Q_OS_LINUX
 #include <sched.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #endif
 
 using namespace Qt::StringLiterals;
 
 namespace dpichat::server {
-
-#ifdef Q_OS_LINUX
-namespace {
-
-// The kernel's struct sched_attr as sched_setattr(2) takes it (its first 48 bytes); glibc
-// 2.36 has no wrapper for the call.
-struct SchedAttr {
-    std::uint32_t size;
-    std::uint32_t policy;
-    std::uint64_t flags;
-    std::int32_t nice;
-    std::uint32_t priority;
-    std::uint64_t runtime; // Under SCHED_OTHER (Linux 6.12 and later): the time slice, in ns.
-    std::uint64_t deadline;
-    std::uint64_t period;
-};
-
-// The time slice the light-load checkpoint thread asks for: the shortest Linux allows.
-constexpr std::uint64_t kLowestWeightSliceNs = 100'000;
-
-} // namespace
-#endif
 
 class WalCheckpointWorker : public QObject
 {
@@ -106,21 +83,10 @@ public:
         // back as it grows": the idle-policy trial).
         if (m_lowestWeight && ::setpriority(PRIO_PROCESS, ::gettid(), 19) != 0)
             qCInfo(lcStore) << "light-load checkpoints keep the default scheduling weight";
-        // And the shortest time slice (Linux 6.12 and later; earlier kernels ignore it). The
-        // weight sets the thread's share of the core, not how long it keeps the core once
-        // picked: for the rest of its slice (1.4 ms by default on two cores) the woken event
-        // loop waited. With 0.1 ms the event loop gets the core back sooner, and the share
-        // stays the same (docs/performance.md, "A short time slice for the light-load
-        // checkpoints").
-        if (m_lowestWeight) {
-            SchedAttr attr {};
-            attr.size = sizeof attr;
-            attr.policy = SCHED_OTHER;
-            attr.nice = ::getpriority(PRIO_PROCESS, ::gettid());
-            attr.runtime = kLowestWeightSliceNs;
-            if (::syscall(SYS_sched_setattr, 0, &attr, 0) != 0)
-                qCInfo(lcStore) << "light-load checkpoints keep the kernel's time slice";
-        }
+            // And the default time slice: the event loop asks for the shortest (main.cpp), which
+            // takes the core from a thread with a longer one the moment it wakes. With the
+            // shortest here too (as before the event loop had it), the two were equal and the
+            // woken event loop waited for the rest of this thread's slice.
 #endif
         QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connectionName);
         db.setDatabaseName(m_path);

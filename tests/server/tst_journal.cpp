@@ -16,6 +16,8 @@
 #include <QTimer>
 
 #include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 using dpichat::Message;
@@ -93,6 +95,39 @@ Customer loginCustomer(TestClient &c)
 
 } // namespace
 
+#ifdef Q_OS_LINUX
+namespace {
+
+// A thread's time slice in nanoseconds (sched_getattr; Linux 6.12 and later report it under
+// SCHED_OTHER, earlier ones 0), or -1.
+qint64 sliceOf(pid_t tid)
+{
+    struct {
+        std::uint32_t size, policy;
+        std::uint64_t flags;
+        std::int32_t nice;
+        std::uint32_t priority;
+        std::uint64_t runtime, deadline, period;
+    } attr {};
+    if (::syscall(SYS_sched_getattr, tid, &attr, unsigned(sizeof attr), 0u) != 0)
+        return -1;
+    return qint64(attr.runtime);
+}
+
+pid_t threadNamed(qint64 pid, const QByteArray &name)
+{
+    const QString tasks = u"/proc/%1/task"_s.arg(pid);
+    for (const QString &tid : QDir(tasks).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile comm(tasks + u'/' + tid + u"/comm"_s);
+        if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == name)
+            return pid_t(tid.toInt());
+    }
+    return 0;
+}
+
+} // namespace
+#endif
+
 class TestJournal : public QObject {
     Q_OBJECT
 
@@ -101,6 +136,7 @@ private Q_SLOTS:
     void repeatsAndReadsRightAfterASendSeeItOnce();
     void aJournalLeftByACrashIsStoredAtStart();
     void theStorageThreadWaitsForTheEventLoop();
+    void theEventLoopHasTheShortestTimeSlice();
 };
 
 void TestJournal::initTestCase()
@@ -291,15 +327,39 @@ void TestJournal::theStorageThreadWaitsForTheEventLoop()
         QVERIFY(dir.isValid());
         ServerProcess server(dir.filePath(u"chat.db"_s));
         QVERIFY(server.start({ u"--sqlite-synchronous"_s, mode }));
-        const QString tasks = u"/proc/%1/task"_s.arg(server.processId());
-        pid_t storage = 0;
-        for (const QString &tid : QDir(tasks).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
-            QFile comm(tasks + u'/' + tid + u"/comm"_s);
-            if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == "dpichat-storage")
-                storage = pid_t(tid.toInt());
-        }
+        const pid_t storage = threadNamed(server.processId(), "dpichat-storage");
         QVERIFY2(storage > 0, "no thread named dpichat-storage");
         QCOMPARE(::sched_getscheduler(storage), mode == u"NORMAL"_s ? SCHED_BATCH : SCHED_OTHER);
+    }
+#endif
+}
+
+// Woken by a frame, the event loop takes the core at once from a storage, flush or checkpoint
+// thread that has it: it asks for the shortest slice (0.1 ms), they keep the default, and the
+// kernel lets a thread with a shorter slice preempt on waking.
+void TestJournal::theEventLoopHasTheShortestTimeSlice()
+{
+#ifndef Q_OS_LINUX
+    QSKIP("time slices are Linux's");
+#else
+    for (const QString &mode : { u"NORMAL"_s, u"FULL"_s }) {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        ServerProcess server(dir.filePath(u"chat.db"_s));
+        QVERIFY(server.start({ u"--sqlite-synchronous"_s, mode }));
+        const pid_t storage = threadNamed(server.processId(), "dpichat-storage");
+        QVERIFY2(storage > 0, "no thread named dpichat-storage");
+        const qint64 defaultSlice = sliceOf(storage);
+        if (defaultSlice <= 0)
+            QSKIP("the kernel reports no time slices (before Linux 6.12)");
+        QVERIFY2(defaultSlice > 100'000, qPrintable(QString::number(defaultSlice)));
+        // The main thread's id is the process's.
+        QCOMPARE(sliceOf(pid_t(server.processId())), qint64(100'000));
+        for (const QByteArray name : { "dpichat-wal-low", "dpichat-wal" }) {
+            const pid_t tid = threadNamed(server.processId(), name);
+            QVERIFY2(tid > 0, name.constData());
+            QCOMPARE(sliceOf(tid), defaultSlice);
+        }
     }
 #endif
 }

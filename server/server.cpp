@@ -75,7 +75,9 @@ Expected<bool> Server::start()
     m_accountWatcher.start();
     if (m_config.metricsPort >= 0) {
         m_metricsServer = std::make_unique<MetricsServer>(m_metrics, m_store, [this] {
-            return Metrics::Gauges{m_listener.connectionCount(), m_router.sessionCount()};
+            return Metrics::Gauges { m_listener.connectionCount(), m_router.sessionCount(),
+                m_committer.journaledBatches(), m_committer.acknowledgedNotStored(),
+                m_committer.clientIdLookups() };
         });
         m_metricsServer->setStorageProblemSource([this] { return m_committer.storageProblem(); });
         auto port = m_metricsServer->listen(m_config.metricsListen, quint16(m_config.metricsPort));

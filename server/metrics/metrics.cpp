@@ -40,6 +40,15 @@ QByteArray Metrics::render(const Gauges &gauges) const
            "New messages committed (a repeated clientId is not counted).", m_messagesStored);
     single(out, "dpichat_pushes_total", "counter", "Push frames written to sessions.", m_pushes);
     single(out, "dpichat_commits_total", "counter", "Group-commit transactions.", m_commits);
+    single(out, "dpichat_journal_batches_total", "counter",
+        "Batches acknowledged from the journal before their commit (SQLite under NORMAL).",
+        gauges.journalBatches);
+    single(out, "dpichat_journal_unstored_messages", "gauge",
+        "Messages acknowledged from the journal and not in the database yet.",
+        gauges.journalUnstored);
+    single(out, "dpichat_journal_client_id_lookups_total", "counter",
+        "New messages looked up by clientId in the database before the journal took them.",
+        gauges.journalLookups);
     single(out, "dpichat_db_errors_total", "counter",
            "Database operations that failed (commits, requests answered internal, health checks).",
            m_dbErrors);

@@ -18,6 +18,12 @@ public:
     {
         qint64 connections = 0; ///< Open WebSocket connections.
         qint64 sessions = 0;    ///< Logged-in sessions.
+        /// SQLite under synchronous=NORMAL (Committer::startJournal()): batches acknowledged
+        /// from the journal, its messages not in the database yet, and new messages looked up
+        /// by clientId in the database first (the filter could not rule out a repeat).
+        qint64 journalBatches = 0;
+        qint64 journalUnstored = 0;
+        qint64 journalLookups = 0;
     };
 
     void countConnection() { ++m_connectionsAccepted; }

@@ -86,6 +86,12 @@ public:
     [[nodiscard]] bool settle();
     /// Batches acknowledged from the journal before their commit.
     qint64 journaledBatches() const { return m_journaledBatches; }
+    /// Messages acknowledged from the journal and not in the database yet.
+    qint64 acknowledgedNotStored() const { return qint64(m_acknowledgedOrder.size()); }
+    /// New messages looked up in the database before they were acknowledged from the
+    /// journal (all until the filter is built; then about 1 in 500, and any whose client id
+    /// is not valid UTF-16).
+    qint64 clientIdLookups() const { return m_lookups; }
 
     /// Queues a message; `done` runs after the transaction that stores it (or fails).
     void submit(const NewMessage &message, Callback done);
@@ -187,13 +193,6 @@ private:
     bool m_filterBuilding = false;
     std::vector<std::pair<qint64, QString>> m_storedWhileBuilding;
     qint64 m_lookups = 0;
-
-public:
-    /// New messages looked up in the database before they were acknowledged from the
-    /// journal (all until the filter is built; then about 1 in 500, and any whose client id
-    /// is not valid UTF-16).
-    qint64 clientIdLookups() const { return m_lookups; }
-    bool clientIdFilterReady() const { return m_filter != nullptr; }
 };
 
 } // namespace dpichat::server

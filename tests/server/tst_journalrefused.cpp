@@ -2,7 +2,8 @@
 // from its journal: here another connection holds the database's write lock for longer than
 // the server waits for it (busy_timeout, 5 s). /healthz says so, nothing more is acknowledged
 // ahead of the database (a send is refused), and once the lock is released the acknowledged
-// message is stored once, the refused one can be sent again, and /healthz is ok again.
+// message is stored once, the refused one can be sent again, and /healthz is ok again; the
+// journal's figures in /metrics follow.
 
 #include "httpget.h"
 #include "serverprocess.h"
@@ -59,6 +60,17 @@ HttpAnswer awaitHealth(quint16 port, int status)
     return answer;
 }
 
+// A sample's value in /metrics, or -1 when it is missing.
+qint64 metric(quint16 port, const QByteArray &name)
+{
+    const QByteArray page = httpGet(port, u"/metrics"_s).body;
+    for (const QByteArray &line : page.split('\n')) {
+        if (line.startsWith(name + ' '))
+            return line.mid(name.size() + 1).toLongLong();
+    }
+    return -1;
+}
+
 } // namespace
 
 void TestJournalRefused::healthSaysSoAndNothingIsLost()
@@ -83,6 +95,11 @@ void TestJournalRefused::healthSaysSoAndNothingIsLost()
         customer.request(sendRequest(thread, u"j-1"_s, u"before"_s)).value("type"_L1).toString(),
         u"sent"_s);
     QCOMPARE(httpGet(server.metricsPort(), u"/healthz"_s).body, QByteArray("ok\n"));
+    QCOMPARE(metric(server.metricsPort(), "dpichat_journal_batches_total"), qint64(1));
+    // Stored a moment later (Committer::kHandOverDelay).
+    QTRY_COMPARE_WITH_TIMEOUT(
+        metric(server.metricsPort(), "dpichat_journal_unstored_messages"), qint64(0), 10'000);
+    QVERIFY(metric(server.metricsPort(), "dpichat_journal_client_id_lookups_total") >= 0);
 
     {
         QSqlDatabase lock = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"lock"_s);
@@ -102,6 +119,8 @@ void TestJournalRefused::healthSaysSoAndNothingIsLost()
         const HttpAnswer health = awaitHealth(server.metricsPort(), 503);
         QCOMPARE(health.status, 503);
         QVERIFY2(health.body.startsWith("cannot store messages: "), health.body.constData());
+        QCOMPARE(metric(server.metricsPort(), "dpichat_journal_batches_total"), qint64(2));
+        QCOMPARE(metric(server.metricsPort(), "dpichat_journal_unstored_messages"), qint64(1));
 
         // Nothing more acknowledged ahead of the database: refused after its wait.
         const QJsonObject refused
@@ -121,6 +140,9 @@ void TestJournalRefused::healthSaysSoAndNothingIsLost()
     }
     QSqlDatabase::removeDatabase(u"lock"_s);
     QCOMPARE(awaitHealth(server.metricsPort(), 200).body, QByteArray("ok\n"));
+    QCOMPARE(metric(server.metricsPort(), "dpichat_journal_unstored_messages"), qint64(0));
+    // j-3 and j-4 went through a commit: nothing is acknowledged ahead of a refusing database.
+    QCOMPARE(metric(server.metricsPort(), "dpichat_journal_batches_total"), qint64(2));
 
     // The refused message sent again with its clientId: stored now, and every message once.
     QCOMPARE(

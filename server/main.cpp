@@ -194,11 +194,14 @@ int main(int argc, char *argv[])
         server.setMessageJournal(journalPath);
     if (const auto started = server.start(); const auto *e = std::get_if<ProtocolError>(&started))
         return fail(e->message, 1);
-    // The event loop asks for the shortest time slice; the storage, log-flush and checkpoint
-    // threads (and any started later) keep the default. Woken by a frame, it then takes the
-    // core at once from whichever of them, or a kernel thread, has it, instead of after the
-    // rest of that one's slice (docs/performance.md, "The event loop's short time slice").
-    if (!setOwnTimeSlice(kShortestTimeSlice))
+    // Under NORMAL (SQLite), the event loop asks for the shortest time slice; the storage and
+    // checkpoint threads (and any started later) keep the default. Woken by a frame, it then
+    // takes the core at once from whichever of them, or a kernel thread, has it, instead of
+    // after the rest of that one's slice. Not under FULL: there full speed lost 8-15% with it
+    // (the flush thread's every wake-up a preemption), and the light load waits for the disk
+    // (docs/performance.md, "The event loop's short time slice").
+    if (ownCheckpoints && storeOptions.synchronous.trimmed().toUpper() == u"NORMAL"
+        && !setOwnTimeSlice(kShortestTimeSlice))
         qCDebug(lcNet) << "the event loop keeps the kernel's time slice";
 
     QTextStream out(stdout);

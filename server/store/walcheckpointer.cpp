@@ -2,6 +2,7 @@
 
 #include "logging.h"
 #include "logwritevfs.h"
+#include "timeslice.h"
 
 #include <QFile>
 #include <QSqlDatabase>
@@ -83,10 +84,15 @@ public:
         // back as it grows": the idle-policy trial).
         if (m_lowestWeight && ::setpriority(PRIO_PROCESS, ::gettid(), 19) != 0)
             qCInfo(lcStore) << "light-load checkpoints keep the default scheduling weight";
-            // And the default time slice: the event loop asks for the shortest (main.cpp), which
-            // takes the core from a thread with a longer one the moment it wakes. With the
-            // shortest here too (as before the event loop had it), the two were equal and the
-            // woken event loop waited for the rest of this thread's slice.
+        // And the shortest time slice under FULL, the default under NORMAL. The weight sets
+        // the thread's share of the core, not how long it keeps the core once picked: for
+        // the rest of its slice (1.4 ms by default on two cores) the woken event loop waited
+        // (docs/performance.md, "A short time slice for the light-load checkpoints"). Under
+        // NORMAL the event loop has the shortest slice itself (main.cpp), which takes the
+        // core from a thread with a longer one the moment it wakes; the same slice here
+        // would make the two equal, and the event loop wait again.
+        if (m_lowestWeight && m_synchronous != u"NORMAL"_s && !setOwnTimeSlice(kShortestTimeSlice))
+            qCInfo(lcStore) << "light-load checkpoints keep the kernel's time slice";
 #endif
         QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connectionName);
         db.setDatabaseName(m_path);

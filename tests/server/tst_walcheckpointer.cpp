@@ -6,6 +6,7 @@
 #include "sqlitetestdb.h"
 #include "store/sqlstore.h"
 #include "store/walcheckpointer.h"
+#include "threads.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -98,22 +99,10 @@ private:
     }
 
 #ifdef Q_OS_LINUX
-    // The id of this process's thread named `name`, or 0 when there is none.
-    static pid_t threadNamed(const QString &name)
-    {
-        const QDir tasks(u"/proc/self/task"_s);
-        for (const QString &tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
-            QFile comm(tasks.filePath(tid + u"/comm"_s));
-            if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == name.toUtf8())
-                return pid_t(tid.toInt());
-        }
-        return 0;
-    }
-
     // The nice value of this process's thread named `name`, or -100 when there is none.
     static int niceOfThread(const QString &name)
     {
-        const pid_t tid = threadNamed(name);
+        const pid_t tid = testthreads::threadNamed(name.toUtf8());
         if (tid == 0)
             return -100;
         errno = 0;
@@ -125,19 +114,8 @@ private:
     // Linux 6.12 and later report it under SCHED_OTHER, earlier ones 0), or -1.
     static qint64 sliceOfThread(const QString &name)
     {
-        const pid_t tid = threadNamed(name);
-        if (tid == 0)
-            return -1;
-        struct {
-            std::uint32_t size, policy;
-            std::uint64_t flags;
-            std::int32_t nice;
-            std::uint32_t priority;
-            std::uint64_t runtime, deadline, period;
-        } attr {};
-        if (::syscall(SYS_sched_getattr, tid, &attr, unsigned(sizeof attr), 0u) != 0)
-            return -1;
-        return qint64(attr.runtime);
+        const pid_t tid = testthreads::threadNamed(name.toUtf8());
+        return tid == 0 ? -1 : testthreads::timeSliceOf(tid);
     }
 #endif
 
@@ -381,8 +359,8 @@ private Q_SLOTS:
         const int processNice = getpriority(PRIO_PROCESS, 0);
         QTRY_COMPARE_WITH_TIMEOUT(niceOfThread(u"dpichat-wal-low"_s), 19, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(niceOfThread(u"dpichat-wal"_s), processNice, 10000);
-        // Both keep the default time slice, where the kernel has slices of its own: the
-        // server's event loop has the shortest, and takes the core from them as it wakes.
+        // Under NORMAL both keep the default time slice, where the kernel has slices of its
+        // own: the server's event loop has the shortest, and takes the core from them.
         const qint64 defaultSlice = sliceOfThread(u"dpichat-wal"_s);
         if (defaultSlice > 0) {
             QCOMPARE(sliceOfThread(u"dpichat-wal-low"_s), defaultSlice);

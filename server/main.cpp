@@ -190,7 +190,9 @@ int main(int argc, char *argv[])
         writer->setAppendNotification(notifyOthers);
         return writer;
     }, flushLog);
-    if (ownCheckpoints && storeOptions.synchronous.trimmed().toUpper() == u"NORMAL")
+    const bool journals
+        = ownCheckpoints && storeOptions.synchronous.trimmed().toUpper() == u"NORMAL";
+    if (journals)
         server.setMessageJournal(journalPath);
     if (const auto started = server.start(); const auto *e = std::get_if<ProtocolError>(&started))
         return fail(e->message, 1);
@@ -200,8 +202,7 @@ int main(int argc, char *argv[])
     // after the rest of that one's slice. Not under FULL: there full speed lost 8-15% with it
     // (the flush thread's every wake-up a preemption), and the light load waits for the disk
     // (docs/performance.md, "The event loop's short time slice").
-    if (ownCheckpoints && storeOptions.synchronous.trimmed().toUpper() == u"NORMAL"
-        && !setOwnTimeSlice(kShortestTimeSlice))
+    if (journals && !setOwnTimeSlice(kShortestTimeSlice))
         qCDebug(lcNet) << "the event loop keeps the kernel's time slice";
 
     QTextStream out(stdout);

@@ -3,7 +3,7 @@
 
 #include "logging.h"
 #include "metrics/metrics.h"
-#include "store/clientidfilter.h"
+#include "store/greatestclientids.h"
 #include "store/logflusher.h"
 #include "store/messagejournal.h"
 

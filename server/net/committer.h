@@ -14,7 +14,7 @@
 
 namespace dpichat::server {
 
-class ClientIdFilter;
+class GreatestClientIds;
 class LogFlusher;
 class MessageJournal;
 class Metrics;
@@ -89,8 +89,8 @@ public:
     /// Messages acknowledged from the journal and not in the database yet.
     qint64 acknowledgedNotStored() const { return qint64(m_acknowledgedOrder.size()); }
     /// New messages looked up in the database before they were acknowledged from the
-    /// journal (all until the filter is built; then about 1 in 500, and any whose client id
-    /// is not valid UTF-16).
+    /// journal: all until the senders' greatest clientIds are read at start; then those whose
+    /// clientId is not greater than the sender's greatest stored, or not valid UTF-16.
     qint64 clientIdLookups() const { return m_lookups; }
 
     /// Queues a message; `done` runs after the transaction that stores it (or fails).
@@ -144,10 +144,10 @@ private:
     /// the database yet; false when that failed (it is tried again with the next call).
     bool storeAcknowledged();
     void acknowledgedStored(qint64 upTo);
-    /// A message the database has or will have: in the filter, or kept for it while it is
-    /// being built.
+    /// A message the database has or will have: in m_greatest, or kept for it while that is
+    /// being read.
     void noteStored(qint64 sender, const QString &clientId);
-    void filterBuilt(std::shared_ptr<ClientIdFilter> filter);
+    void greatestRead(std::shared_ptr<GreatestClientIds> greatest);
     /// Hands what was acknowledged from the journal since the last call to the storage thread.
     void handOverAcknowledged();
 
@@ -186,11 +186,11 @@ private:
     /// The storage thread failed to store what was acknowledged from the journal, and has
     /// not succeeded since.
     bool m_acknowledgedNotStoring = false;
-    /// Which (sender, clientId) pairs may be stored (built on the storage thread after
+    /// Each sender's greatest stored clientId (read on the storage thread after
     /// startJournal(); until then every new message is looked up in the database), and the
-    /// pairs stored since that build began.
-    std::shared_ptr<ClientIdFilter> m_filter;
-    bool m_filterBuilding = false;
+    /// pairs stored since that read began.
+    std::shared_ptr<GreatestClientIds> m_greatest;
+    bool m_greatestReading = false;
     std::vector<std::pair<qint64, QString>> m_storedWhileBuilding;
     qint64 m_lookups = 0;
 };

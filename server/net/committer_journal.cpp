@@ -1,12 +1,13 @@
 // The Committer's message journal (SQLite under synchronous=NORMAL): small batches
-// acknowledged once they are in it, stored by the storage thread right after, and the filter
-// of stored client ids that spares new messages a look-up (see Committer::startJournal()).
+// acknowledged once they are in it, stored by the storage thread right after, and each
+// sender's greatest stored clientId, which spares new messages a look-up (see
+// Committer::startJournal()).
 
 #include "committer.h"
 #include "committer_p.h"
 
 #include "logging.h"
-#include "store/clientidfilter.h"
+#include "store/greatestclientids.h"
 #include "store/messagejournal.h"
 #include "store/sqlutil.h"
 
@@ -58,29 +59,30 @@ Expected<bool> Committer::startJournal(const QString &path)
                     << "and stored in the database right after";
     // Every pair stored so far, read on the storage thread (a snapshot: what is stored after
     // it began is kept in m_storedWhileBuilding meanwhile, as every message is created here).
-    m_filterBuilding = true;
+    m_greatestReading = true;
     QMetaObject::invokeMethod(
         m_worker.get(),
-        [this, w = m_worker.get(), expected = m_nextId] {
+        [this, w = m_worker.get()] {
             QElapsedTimer took;
             took.start();
-            auto filter = std::make_shared<ClientIdFilter>(expected);
+            auto greatest = std::make_shared<GreatestClientIds>();
             qint64 pairs = 0;
             const auto read = w->store->forEachClientId([&](qint64 sender, QStringView clientId) {
-                filter->add(sender, clientId);
+                greatest->add(sender, clientId);
                 ++pairs;
             });
             if (const auto *e = std::get_if<ProtocolError>(&read)) {
                 qCWarning(lcStore) << "every new message is looked up in the database: reading the"
                                       " client ids failed:"
                                    << e->message;
-                filter.reset();
+                greatest.reset();
             } else {
-                qCInfo(lcStore) << "client ids of" << pairs << "messages read in" << took.elapsed()
+                qCInfo(lcStore) << "client ids of" << pairs << "messages from"
+                                << greatest->senders() << "senders read in" << took.elapsed()
                                 << "ms";
             }
             QMetaObject::invokeMethod(
-                this, [this, filter] { filterBuilt(filter); }, Qt::QueuedConnection);
+                this, [this, greatest] { greatestRead(greatest); }, Qt::QueuedConnection);
         },
         Qt::QueuedConnection);
     return true;
@@ -88,21 +90,21 @@ Expected<bool> Committer::startJournal(const QString &path)
 
 void Committer::noteStored(qint64 sender, const QString &clientId)
 {
-    if (m_filter)
-        m_filter->add(sender, clientId);
-    else if (m_filterBuilding)
+    if (m_greatest)
+        m_greatest->add(sender, clientId);
+    else if (m_greatestReading)
         m_storedWhileBuilding.emplace_back(sender, clientId);
 }
 
-void Committer::filterBuilt(std::shared_ptr<ClientIdFilter> filter)
+void Committer::greatestRead(std::shared_ptr<GreatestClientIds> greatest)
 {
-    m_filterBuilding = false;
+    m_greatestReading = false;
     const auto stored = std::exchange(m_storedWhileBuilding, {});
-    if (!filter)
+    if (!greatest)
         return;
     for (const auto &[sender, clientId] : stored)
-        filter->add(sender, clientId);
-    m_filter = std::move(filter);
+        greatest->add(sender, clientId);
+    m_greatest = std::move(greatest);
 }
 
 void Committer::journalBatch()
@@ -128,10 +130,10 @@ void Committer::journalBatch()
             results.append(AppendResult { *it, false });
             continue;
         }
-        // New for certain when the filter says so; else (and until it is built) the
-        // database answers.
-        const bool surelyNew = m_filter && QStringView(in.clientId).isValidUtf16()
-            && !m_filter->mightContain(in.sender, in.clientId);
+        // New for certain when greater than the sender's greatest stored clientId; else (and
+        // until those are read) the database answers.
+        const bool surelyNew = m_greatest && QStringView(in.clientId).isValidUtf16()
+            && m_greatest->surelyNew(in.sender, in.clientId);
         if (!surelyNew) {
             ++m_lookups;
             const auto existing = m_store.messageByClientId(in.sender, in.clientId);

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <limits>
 
 namespace dpichat::server {
@@ -37,7 +38,7 @@ Session::Session(std::unique_ptr<Transport> transport, Dispatcher &dispatcher,
         m_upgradeDeadlineMs = now + limits.upgradeTimeoutMs;
     m_loginDeadlineMs = now + limits.loginTimeoutMs;
     m_nextLivenessMs = now + limits.pingIntervalMs;
-    m_sinceActivity.start();
+    m_lastActivityMs = coarseMonotonicMs();
 }
 
 Session::~Session() = default;
@@ -113,6 +114,16 @@ qint64 Session::monotonicMs()
         .count();
 }
 
+qint64 Session::coarseMonotonicMs()
+{
+#ifdef CLOCK_MONOTONIC_COARSE
+    timespec now;
+    if (::clock_gettime(CLOCK_MONOTONIC_COARSE, &now) == 0)
+        return qint64(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
+#endif
+    return monotonicMs();
+}
+
 qint64 Session::nextDeadlineMs() const
 {
     if (m_closing)
@@ -160,12 +171,12 @@ void Session::onUpgraded()
 
 void Session::onText(QByteArrayView utf8)
 {
-    m_sinceActivity.start();
+    m_lastActivityMs = coarseMonotonicMs();
     if (m_closing)
         return;
     auto decoded = decodeRequest(utf8);
     const QJsonValue id = std::visit([](const auto &d) { return d.id; }, decoded);
-    if (!m_bucket.tryTake(QDateTime::currentMSecsSinceEpoch())) {
+    if (!m_bucket.tryTake(m_lastActivityMs)) {
         replyError(id, {ErrorCode::RateLimited, QStringLiteral("too many requests")});
         if (++m_refusedInARow > kMaxRefusedInARow)
             close(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("too many requests"));
@@ -183,14 +194,14 @@ void Session::onText(QByteArrayView utf8)
 
 void Session::onBinary()
 {
-    m_sinceActivity.start();
+    m_lastActivityMs = coarseMonotonicMs();
     replyError(QJsonValue::Undefined,
                {ErrorCode::BadRequest, QStringLiteral("binary frames are not supported")});
 }
 
 void Session::onLivenessCheck()
 {
-    if (m_sinceActivity.elapsed() > 2 * m_limits.pingIntervalMs) {
+    if (coarseMonotonicMs() - m_lastActivityMs > 2 * m_limits.pingIntervalMs) {
         qCInfo(lcNet) << "dropping a session that stopped answering";
         m_closing = true;
         m_transport->abort();
@@ -201,7 +212,7 @@ void Session::onLivenessCheck()
 
 void Session::onPong()
 {
-    m_sinceActivity.start();
+    m_lastActivityMs = coarseMonotonicMs();
 }
 
 void Session::onClosing()

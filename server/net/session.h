@@ -5,7 +5,6 @@
 #include "protocol/codec.h"
 #include "protocol/types.h"
 
-#include <QElapsedTimer>
 #include <QHostAddress>
 #include <QObject>
 
@@ -63,6 +62,9 @@ public:
     /// The earliest time onTick() has something to do.
     qint64 nextDeadlineMs() const;
     static qint64 monotonicMs();
+    /// The same clock to the kernel's tick (a few ms), read from memory without the time
+    /// counter: for what every frame stamps (activity, the rate limit).
+    static qint64 coarseMonotonicMs();
 
 Q_SIGNALS:
     /// The socket is gone; the owner removes and deletes the session.
@@ -87,7 +89,7 @@ private:
     qint64 m_loginDeadlineMs = 0; ///< 0 once logged in.
     qint64 m_closeDeadlineMs = 0; ///< Closing: when a peer that has not answered is dropped.
     qint64 m_nextLivenessMs = 0;
-    QElapsedTimer m_sinceActivity;
+    qint64 m_lastActivityMs = 0; ///< coarseMonotonicMs() at the last frame or pong.
     User m_user;
     qint64 m_ownThread = 0;
     QString m_token;

@@ -1,6 +1,6 @@
 // SqlStore: what the Committer needs for messages acknowledged before their commit
 // (MessageJournal): the next id, the look-up by client id, the store with given ids, and
-// every stored client id (ClientIdFilter).
+// every stored client id (GreatestClientIds).
 
 #include "sqlstore.h"
 

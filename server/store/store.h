@@ -181,7 +181,7 @@ public:
         return acknowledgedFirstUnsupported();
     }
     /// SQLite: calls `visit` with the sender and the client id of every message, in no
-    /// particular order (ClientIdFilter).
+    /// particular order (GreatestClientIds).
     virtual Expected<bool> forEachClientId(
         const std::function<void(qint64 sender, QStringView clientId)> &visit)
     {

@@ -21,3 +21,13 @@ HttpAnswer httpGet(quint16 port, const QString &path, int timeoutMs)
     delete reply;
     return a;
 }
+
+qint64 metricSample(quint16 port, const QByteArray &name)
+{
+    const QByteArray page = httpGet(port, u"/metrics"_s).body;
+    for (const QByteArray &line : page.split('\n')) {
+        if (line.startsWith(name + ' '))
+            return line.mid(name.size() + 1).toLongLong();
+    }
+    return -1;
+}

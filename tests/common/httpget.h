@@ -14,3 +14,6 @@ struct HttpAnswer
 /// GET http://127.0.0.1:`port``path`, waiting (with the event loop running) up to
 /// `timeoutMs`.
 HttpAnswer httpGet(quint16 port, const QString &path, int timeoutMs = 10'000);
+
+/// The value of the sample `name` (no labels) in /metrics on `port`, or -1 when it is missing.
+qint64 metricSample(quint16 port, const QByteArray &name);

@@ -3,6 +3,7 @@
 // read right after a send see each message once, and a journal left by a crash is stored
 // before the server serves again.
 
+#include "httpget.h"
 #include "serverprocess.h"
 #include "store/messagejournal.h"
 #include "testclient.h"
@@ -101,6 +102,7 @@ private Q_SLOTS:
     void initTestCase();
     void repeatsAndReadsRightAfterASendSeeItOnce();
     void aJournalLeftByACrashIsStoredAtStart();
+    void onlyARepeatOrAnOlderClientIdIsLookedUp();
     void theEventLoopIsNotKeptWaitingByTheOtherThreads();
 };
 
@@ -276,6 +278,73 @@ void TestJournal::aJournalLeftByACrashIsStoredAtStart()
                  .toArray()
                  .size(),
         4);
+}
+
+// A message is acknowledged from the journal once it is known to be new. Ids made by DPI
+// Chat's clients begin with the time, each greater than the last: those are new without a
+// look-up in the database, however many messages are stored. A repeat, or an id below the
+// sender's greatest, is looked up and answered right, before a restart and after it.
+void TestJournal::onlyARepeatOrAnOlderClientIdIsLookedUp()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    ServerProcess server(dir.filePath(u"chat.db"_s));
+    QVERIFY(server.start(kNormal + QStringList { u"--metrics-port"_s, u"0"_s }));
+    const auto lookups = [&server] {
+        return metricSample(server.metricsPort(), "dpichat_journal_client_id_lookups_total");
+    };
+    const auto unstored = [&server] {
+        return metricSample(server.metricsPort(), "dpichat_journal_unstored_messages");
+    };
+    const auto send = [](TestClient &client, qint64 thread, const QString &clientId) {
+        return client
+            .request({ { "type"_L1, "send"_L1 }, { "thread"_L1, thread },
+                { "clientId"_L1, clientId }, { "text"_L1, u"hello"_s } })
+            .value("message"_L1)
+            .toObject()
+            .value("id"_L1)
+            .toInteger();
+    };
+    const QString base = u"0190a1b2-0000-7000-8000-00000000000"_s;
+    QHash<QString, qint64> ids;
+    {
+        TestClient customer(server.url());
+        QVERIFY(customer.open());
+        const Customer c = loginCustomer(customer);
+        QVERIFY(c.thread > 0);
+        for (const QChar last : QStringView(u"246")) {
+            ids.insert(base + last, send(customer, c.thread, base + last));
+            QVERIFY(ids.value(base + last) > 0);
+        }
+        QCOMPARE(lookups(), 0);
+        // Below the greatest and new: looked up, then stored.
+        ids.insert(base + u'3', send(customer, c.thread, base + u'3'));
+        QCOMPARE(lookups(), 1);
+        QVERIFY(ids.value(base + u'3') > ids.value(base + u'6'));
+        // Repeats, once stored: looked up, answered with the message stored.
+        QTRY_COMPARE_WITH_TIMEOUT(unstored(), 0, 10'000);
+        QCOMPARE(send(customer, c.thread, base + u'4'), ids.value(base + u'4'));
+        QCOMPARE(send(customer, c.thread, base + u'6'), ids.value(base + u'6'));
+        QCOMPARE(lookups(), 3);
+    }
+    // After a restart the greatest ids are read from the database.
+    QVERIFY(server.restart());
+    TestClient customer(server.url());
+    QVERIFY(customer.open());
+    const Customer c = loginCustomer(customer);
+    QCOMPARE(send(customer, c.thread, base + u'6'), ids.value(base + u'6'));
+    QCOMPARE(lookups(), 1);
+    const qint64 next = send(customer, c.thread, base + u'8');
+    QVERIFY(next > ids.value(base + u'3'));
+    QCOMPARE(lookups(), 1);
+    QCOMPARE(send(customer, c.thread, base + u'2'), ids.value(base + u'2'));
+    QCOMPARE(lookups(), 2);
+    const QJsonArray all = customer.request({ { "type"_L1, "sync"_L1 }, { "after"_L1, 0 } })
+                               .value("messages"_L1)
+                               .toArray();
+    QCOMPARE(all.size(), 5);
+    for (const QString &clientId : ids.keys())
+        QCOMPARE(countWithClientId(all, clientId), 1);
 }
 
 // Woken to store what was acknowledged, the storage thread would take the core from the

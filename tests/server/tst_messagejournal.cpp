@@ -1,12 +1,13 @@
 // The message journal (messages acknowledged before their commit under synchronous=NORMAL):
-// what it reads back after a crash, where it stops, what a replay stores; and the filter of
-// client ids that lets a new message skip the look-up in the database.
+// what it reads back after a crash, where it stops, what a replay stores; and the senders'
+// greatest clientIds, which let a new message skip the look-up in the database.
 
-#include "store/clientidfilter.h"
+#include "store/greatestclientids.h"
 #include "store/messagejournal.h"
 #include "storefixture.h"
 
 #include <QFile>
+#include <QUuid>
 
 using namespace storetest;
 
@@ -57,7 +58,8 @@ private Q_SLOTS:
     void aRestartLeavesTheOlderRecordsUnread();
     void replayStoresWhatTheDatabaseLacks_data();
     void replayStoresWhatTheDatabaseLacks();
-    void filterAnswersNoOnlyForPairsNeverAdded();
+    void onlyIdsAboveTheSendersGreatestAreSurelyNew();
+    void everyIdStoredIsRuledOutHoweverManyAreStored();
     void everyStoredClientIdIsVisited();
 };
 
@@ -202,23 +204,51 @@ void TestMessageJournal::replayStoresWhatTheDatabaseLacks()
     QCOMPARE(threads[0].lastMessage->id, next + 1);
 }
 
-void TestMessageJournal::filterAnswersNoOnlyForPairsNeverAdded()
+void TestMessageJournal::onlyIdsAboveTheSendersGreatestAreSurelyNew()
 {
-    constexpr int kPairs = 100'000;
-    ClientIdFilter filter(kPairs);
-    QVERIFY(filter.bits() >= qint64(kPairs) * 12);
-    for (int i = 0; i < kPairs; ++i)
-        filter.add(i % 97, u"added-%1"_s.arg(i));
-    for (int i = 0; i < kPairs; ++i)
-        QVERIFY(filter.mightContain(i % 97, u"added-%1"_s.arg(i)));
-    // The same client id from another sender is another pair.
-    int maybes = 0;
+    GreatestClientIds greatest;
+    // Nothing stored from a sender: every id of theirs is new.
+    QVERIFY(greatest.surelyNew(7, u"0190a1b2-0000-7000-8000-000000000001"_s));
+    // Time-ordered ids, stored out of order (two batches crossing).
+    greatest.add(7, u"0190a1b2-0000-7000-8000-000000000002"_s);
+    greatest.add(7, u"0190a1b2-0000-7000-8000-000000000001"_s);
+    greatest.add(8, u"0190a1b2-0000-7000-8000-000000000009"_s);
+    QCOMPARE(greatest.senders(), 2);
+    // Each stored id, and any id below the greatest, is for the database to answer.
+    QVERIFY(!greatest.surelyNew(7, u"0190a1b2-0000-7000-8000-000000000002"_s));
+    QVERIFY(!greatest.surelyNew(7, u"0190a1b2-0000-7000-8000-000000000001"_s));
+    QVERIFY(!greatest.surelyNew(7, u"0190a1b2-0000-7000-8000-000000000000"_s));
+    QVERIFY(!greatest.surelyNew(7, QString()));
+    // The next id is new; another sender's greatest says nothing about this one's ids.
+    QVERIFY(greatest.surelyNew(7, u"0190a1b2-0000-7000-8000-000000000003"_s));
+    QVERIFY(greatest.surelyNew(7, u"0190a1b2-0000-7000-8000-000000000005"_s));
+    QVERIFY(!greatest.surelyNew(8, u"0190a1b2-0000-7000-8000-000000000005"_s));
+    QVERIFY(greatest.surelyNew(9, u"0190a1b2-0000-7000-8000-000000000001"_s));
+    // Ids as the database gives them back (views), the same rule.
+    const QString read = u"0190a1b2-0000-7000-8000-00000000000a"_s;
+    greatest.add(7, QStringView(read));
+    QVERIFY(!greatest.surelyNew(7, u"0190a1b2-0000-7000-8000-000000000005"_s));
+    QVERIFY(!greatest.surelyNew(7, read));
+    QVERIFY(greatest.surelyNew(7, u"0190a1b2-0000-7000-8000-00000000000b"_s));
+}
+
+void TestMessageJournal::everyIdStoredIsRuledOutHoweverManyAreStored()
+{
+    // Random ids (not time-ordered), 200,000 of them from 101 senders: none may ever be
+    // called new again, and the memory is one id per sender.
+    GreatestClientIds greatest;
+    QList<QString> ids;
+    constexpr int kPairs = 200'000;
+    ids.reserve(kPairs);
     for (int i = 0; i < kPairs; ++i) {
-        maybes += filter.mightContain(i % 97, u"other-%1"_s.arg(i));
-        maybes += filter.mightContain(i % 97 + 97, u"added-%1"_s.arg(i));
+        ids.append(QUuid::createUuid().toString(QUuid::WithoutBraces));
+        greatest.add(i % 101, ids.last());
     }
-    // About 1 in 10,000 at this size; "no" must be the rule.
-    QVERIFY2(maybes < 2 * kPairs / 100, qPrintable(u"%1 false maybes"_s.arg(maybes)));
+    QCOMPARE(greatest.senders(), 101);
+    for (int i = 0; i < kPairs; ++i) {
+        if (greatest.surelyNew(i % 101, ids[i]))
+            QFAIL(qPrintable(u"a stored pair was called new: %1"_s.arg(i)));
+    }
 }
 
 void TestMessageJournal::everyStoredClientIdIsVisited()

@@ -4,6 +4,8 @@
 #include <QString>
 #include <QStringView>
 
+#include <algorithm>
+
 namespace dpichat::server {
 
 /// The greatest clientId each sender has in the database, so that a message whose clientId
@@ -25,12 +27,16 @@ public:
         if (clientId > greatest)
             greatest = clientId;
     }
-    /// A stored pair as the database gives it back: copied only when it is the greatest.
+    /// A stored pair as the database gives it back (read at start in the index's order, so
+    /// mostly each greater than the last): copied into the sender's buffer when it is the
+    /// greatest, which it reuses.
     void add(qint64 sender, QStringView clientId)
     {
         QString &greatest = m_greatest[sender];
-        if (clientId > QStringView(greatest))
-            greatest = clientId.toString();
+        if (clientId > QStringView(greatest)) {
+            greatest.resize(clientId.size());
+            std::copy(clientId.begin(), clientId.end(), greatest.data());
+        }
     }
     bool surelyNew(qint64 sender, QStringView clientId) const
     {

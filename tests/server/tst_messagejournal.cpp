@@ -230,6 +230,15 @@ void TestMessageJournal::onlyIdsAboveTheSendersGreatestAreSurelyNew()
     QVERIFY(!greatest.surelyNew(7, u"0190a1b2-0000-7000-8000-000000000005"_s));
     QVERIFY(!greatest.surelyNew(7, read));
     QVERIFY(greatest.surelyNew(7, u"0190a1b2-0000-7000-8000-00000000000b"_s));
+    // Views of other lengths, into the buffer kept for the sender.
+    const QString longer = u"a-0190a1b2-0000-7000-8000-000000000001"_s;
+    greatest.add(10, QStringView(longer));
+    greatest.add(10, QStringView(u"b"));
+    greatest.add(10, QStringView(u"a-2"));
+    QVERIFY(!greatest.surelyNew(10, u"a-3"_s));
+    QVERIFY(!greatest.surelyNew(10, u"b"_s));
+    QVERIFY(greatest.surelyNew(10, u"b-1"_s));
+    QCOMPARE(longer, u"a-0190a1b2-0000-7000-8000-000000000001"_s);
 }
 
 void TestMessageJournal::everyIdStoredIsRuledOutHoweverManyAreStored()

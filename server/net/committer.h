@@ -1,5 +1,6 @@
 #pragma once
 
+#include "store/greatestclientids.h"
 #include "store/store.h"
 
 #include <QHash>
@@ -14,7 +15,6 @@
 
 namespace dpichat::server {
 
-class GreatestClientIds;
 class LogFlusher;
 class MessageJournal;
 class Metrics;
@@ -58,6 +58,9 @@ public:
     /// holds, and the checkpoint copies them again: at 2,000 msg/s, 20 ms rather than 5 took
     /// the server's CPU per message from 56 to 47 µs, on the core that also answers.
     static constexpr std::chrono::milliseconds kHandOverDelay { 20 };
+    /// The stored clientIds are read at start this many at a time (some 10 ms each), so that
+    /// the storage thread can store in between.
+    static constexpr int kClientIdsAtOnce = 50'000;
 
     Committer(Store &store, Metrics &metrics, QObject *parent = nullptr);
     ~Committer() override;
@@ -147,6 +150,10 @@ private:
     /// A message the database has or will have: in m_greatest, or kept for it while that is
     /// being read.
     void noteStored(qint64 sender, const QString &clientId);
+    struct GreatestRead;
+    /// On the storage thread: reads the next kClientIdsAtOnce pairs into `read`, and posts
+    /// itself again, or greatestRead() once every pair is read.
+    void readGreatest(const std::shared_ptr<GreatestRead> &read);
     void greatestRead(std::shared_ptr<GreatestClientIds> greatest);
     /// Hands what was acknowledged from the journal since the last call to the storage thread.
     void handOverAcknowledged();
@@ -191,7 +198,7 @@ private:
     /// pairs stored since that read began.
     std::shared_ptr<GreatestClientIds> m_greatest;
     bool m_greatestReading = false;
-    std::vector<std::pair<qint64, QString>> m_storedWhileBuilding;
+    GreatestClientIds m_storedWhileReading;
     qint64 m_lookups = 0;
 };
 

@@ -19,6 +19,13 @@
 
 namespace dpichat::server {
 
+struct Committer::GreatestRead {
+    std::shared_ptr<GreatestClientIds> greatest = std::make_shared<GreatestClientIds>();
+    Store::ClientIdCursor cursor;
+    qint64 pairs = 0;
+    QElapsedTimer took;
+};
+
 bool Committer::journalsBatch(qsizetype batchSize) const
 {
     // While the database refuses what was acknowledged, nothing more is acknowledged ahead
@@ -57,35 +64,46 @@ Expected<bool> Committer::startJournal(const QString &path)
     m_storedUpTo.store(m_lastAcknowledgedId, std::memory_order_release);
     qCInfo(lcStore) << "a few messages at a time are acknowledged once in" << path
                     << "and stored in the database right after";
-    // Every pair stored so far, read on the storage thread (a snapshot: what is stored after
-    // it began is kept in m_storedWhileBuilding meanwhile, as every message is created here).
+    // Every pair stored so far, read on the storage thread a part at a time; what is stored
+    // after the read began is kept in m_storedWhileReading meanwhile (every message is created
+    // here or its result comes back here).
     m_greatestReading = true;
     QMetaObject::invokeMethod(
-        m_worker.get(),
-        [this, w = m_worker.get()] {
-            QElapsedTimer took;
-            took.start();
-            auto greatest = std::make_shared<GreatestClientIds>();
-            qint64 pairs = 0;
-            const auto read = w->store->forEachClientId([&](qint64 sender, QStringView clientId) {
-                greatest->add(sender, clientId);
-                ++pairs;
-            });
-            if (const auto *e = std::get_if<ProtocolError>(&read)) {
-                qCWarning(lcStore) << "every new message is looked up in the database: reading the"
-                                      " client ids failed:"
-                                   << e->message;
-                greatest.reset();
-            } else {
-                qCInfo(lcStore) << "client ids of" << pairs << "messages from"
-                                << greatest->senders() << "senders read in" << took.elapsed()
-                                << "ms";
-            }
-            QMetaObject::invokeMethod(
-                this, [this, greatest] { greatestRead(greatest); }, Qt::QueuedConnection);
-        },
+        m_worker.get(), [this, read = std::make_shared<GreatestRead>()] { readGreatest(read); },
         Qt::QueuedConnection);
     return true;
+}
+
+void Committer::readGreatest(const std::shared_ptr<GreatestRead> &read)
+{
+    Worker &w = *m_worker;
+    if (!w.store)
+        return; // closing
+    if (!read->took.isValid())
+        read->took.start();
+    const auto done = w.store->forEachClientId(
+        read->cursor, kClientIdsAtOnce, [&read](qint64 sender, QStringView clientId) {
+            read->greatest->add(sender, clientId);
+            ++read->pairs;
+        });
+    if (const auto *e = std::get_if<ProtocolError>(&done)) {
+        qCWarning(lcStore) << "every new message is looked up in the database: reading the"
+                              " client ids failed:"
+                           << e->message;
+        read->greatest.reset();
+    } else if (!read->cursor.done) {
+        // Behind whatever else the storage thread has to do (a read may be waiting for it to
+        // store what was acknowledged).
+        QMetaObject::invokeMethod(
+            m_worker.get(), [this, read] { readGreatest(read); }, Qt::QueuedConnection);
+        return;
+    } else {
+        qCInfo(lcStore) << "client ids of" << read->pairs << "messages from"
+                        << read->greatest->senders() << "senders read in" << read->took.elapsed()
+                        << "ms";
+    }
+    QMetaObject::invokeMethod(
+        this, [this, greatest = read->greatest] { greatestRead(greatest); }, Qt::QueuedConnection);
 }
 
 void Committer::noteStored(qint64 sender, const QString &clientId)
@@ -93,17 +111,16 @@ void Committer::noteStored(qint64 sender, const QString &clientId)
     if (m_greatest)
         m_greatest->add(sender, clientId);
     else if (m_greatestReading)
-        m_storedWhileBuilding.emplace_back(sender, clientId);
+        m_storedWhileReading.add(sender, clientId);
 }
 
 void Committer::greatestRead(std::shared_ptr<GreatestClientIds> greatest)
 {
     m_greatestReading = false;
-    const auto stored = std::exchange(m_storedWhileBuilding, {});
+    const GreatestClientIds stored = std::exchange(m_storedWhileReading, {});
     if (!greatest)
         return;
-    for (const auto &[sender, clientId] : stored)
-        greatest->add(sender, clientId);
+    greatest->add(stored);
     m_greatest = std::move(greatest);
 }
 

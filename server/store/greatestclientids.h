@@ -38,6 +38,12 @@ public:
             std::copy(clientId.begin(), clientId.end(), greatest.data());
         }
     }
+    /// Another's greatest ids, as if each had been added here.
+    void add(const GreatestClientIds &other)
+    {
+        for (auto it = other.m_greatest.cbegin(); it != other.m_greatest.cend(); ++it)
+            add(it.key(), it.value());
+    }
     bool surelyNew(qint64 sender, QStringView clientId) const
     {
         const auto it = m_greatest.constFind(sender);

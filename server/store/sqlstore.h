@@ -126,7 +126,7 @@ public:
     Expected<std::optional<Message>> messageByClientId(
         qint64 sender, const QString &clientId) override;
     Expected<bool> storeAcknowledged(const QList<Message> &messages) override;
-    Expected<bool> forEachClientId(
+    Expected<bool> forEachClientId(ClientIdCursor &cursor, int limit,
         const std::function<void(qint64 sender, QStringView clientId)> &visit) override;
     Expected<MessagePage> history(qint64 threadId, std::optional<qint64> before,
                                   int limit) override;

@@ -9,6 +9,7 @@
 
 #include <QSqlQuery>
 #include <algorithm>
+#include <cstring>
 
 #include <sqlite3.h>
 
@@ -87,37 +88,71 @@ Expected<bool> SqlStore::storeAcknowledged(const QList<Message> &messages)
     return true;
 }
 
-Expected<bool> SqlStore::forEachClientId(
+Expected<bool> SqlStore::forEachClientId(ClientIdCursor &cursor, int limit,
     const std::function<void(qint64 sender, QStringView clientId)> &visit)
 {
     if (auto error = notOpen())
         return *error;
     if (m_isPostgres)
-        return Store::forEachClientId(visit);
+        return Store::forEachClientId(cursor, limit, visit);
+    if (cursor.done)
+        return true;
     // The unique index on (client_id, sender) covers it: read in its order, no table rows.
-    static const char kAll[] = "SELECT sender, client_id FROM messages";
+    // The next read starts after the id as stored (its bytes): one read back as UTF-16 would
+    // not compare the same if it was not valid.
+    static const char kFirst[] = "SELECT sender, client_id, CAST(client_id AS BLOB) FROM messages"
+                                 " ORDER BY client_id, sender LIMIT ?";
+    static const char kNext[] = "SELECT sender, client_id, CAST(client_id AS BLOB) FROM messages"
+                                " WHERE (client_id, sender) > (COALESCE(CAST(? AS TEXT), ''), ?)"
+                                " ORDER BY client_id, sender LIMIT ?";
+    int rows = 0;
     if (sqlite3 *db = m_stmts->sqlite) {
         sqlite3_stmt *raw = nullptr;
-        if (sqlite3_prepare_v2(db, kAll, -1, &raw, nullptr) != SQLITE_OK)
+        if (sqlite3_prepare_v2(db, cursor.started ? kNext : kFirst, -1, &raw, nullptr) != SQLITE_OK)
             return sqliteFailure(db, "read client ids");
         const SqliteStatement statement(raw);
+        int at = 1;
+        if (cursor.started) {
+            sqlite3_bind_blob(raw, at++, cursor.clientId.constData(), int(cursor.clientId.size()),
+                SQLITE_TRANSIENT);
+            sqlite3_bind_int64(raw, at++, cursor.sender);
+        }
+        sqlite3_bind_int(raw, at, limit);
         int rc;
         while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+            ++rows;
+            cursor.sender = sqlite3_column_int64(raw, 0);
+            const int bytes = sqlite3_column_bytes(raw, 2);
+            cursor.clientId.resize(bytes);
+            if (bytes > 0)
+                std::memcpy(cursor.clientId.data(), sqlite3_column_blob(raw, 2), size_t(bytes));
             // As UTF-16, the form the server holds client ids in (SQLite converts).
             const auto *text = static_cast<const char16_t *>(sqlite3_column_text16(raw, 1));
-            visit(sqlite3_column_int64(raw, 0),
-                QStringView(text, sqlite3_column_bytes16(raw, 1) / 2));
+            visit(cursor.sender, QStringView(text, sqlite3_column_bytes16(raw, 1) / 2));
         }
         if (rc != SQLITE_DONE)
             return sqliteFailure(db, "read client ids");
-        return true;
+    } else {
+        QSqlQuery q(m_db);
+        q.setForwardOnly(true);
+        if (!q.prepare(QString::fromLatin1(cursor.started ? kNext : kFirst)))
+            return sql::failure(q, "read client ids"_L1);
+        if (cursor.started) {
+            q.addBindValue(cursor.clientId);
+            q.addBindValue(cursor.sender);
+        }
+        q.addBindValue(limit);
+        if (!q.exec())
+            return sql::failure(q, "read client ids"_L1);
+        while (q.next()) {
+            ++rows;
+            cursor.sender = q.value(0).toLongLong();
+            cursor.clientId = q.value(2).toByteArray();
+            visit(cursor.sender, q.value(1).toString());
+        }
     }
-    QSqlQuery q(m_db);
-    q.setForwardOnly(true);
-    if (!q.exec(QString::fromLatin1(kAll)))
-        return sql::failure(q, "read client ids"_L1);
-    while (q.next())
-        visit(q.value(0).toLongLong(), q.value(1).toString());
+    cursor.started = true;
+    cursor.done = rows < limit;
     return true;
 }
 

@@ -180,11 +180,22 @@ public:
         Q_UNUSED(messages);
         return acknowledgedFirstUnsupported();
     }
-    /// SQLite: calls `visit` with the sender and the client id of every message, in no
-    /// particular order (GreatestClientIds).
-    virtual Expected<bool> forEachClientId(
+    /// Where forEachClientId() goes on from: after the pair it read last.
+    struct ClientIdCursor {
+        QByteArray clientId; ///< As stored, so that the next read starts right after it.
+        qint64 sender = 0;
+        bool started = false;
+        bool done = false; ///< Every pair has been read.
+    };
+    /// SQLite: calls `visit` with the sender and the client id of up to `limit` messages after
+    /// `cursor`, in the order of the (client_id, sender) index, and moves `cursor` past them.
+    /// Each call reads on its own: what is stored between two calls is read only if it comes
+    /// after the cursor (GreatestClientIds, read a part at a time at start).
+    virtual Expected<bool> forEachClientId(ClientIdCursor &cursor, int limit,
         const std::function<void(qint64 sender, QStringView clientId)> &visit)
     {
+        Q_UNUSED(cursor);
+        Q_UNUSED(limit);
         Q_UNUSED(visit);
         return acknowledgedFirstUnsupported();
     }

@@ -60,6 +60,7 @@ private Q_SLOTS:
     void replayStoresWhatTheDatabaseLacks();
     void onlyIdsAboveTheSendersGreatestAreSurelyNew();
     void everyIdStoredIsRuledOutHoweverManyAreStored();
+    void everyStoredClientIdIsVisited_data();
     void everyStoredClientIdIsVisited();
 };
 
@@ -260,33 +261,77 @@ void TestMessageJournal::everyIdStoredIsRuledOutHoweverManyAreStored()
     }
 }
 
+void TestMessageJournal::everyStoredClientIdIsVisited_data()
+{
+    replayStoresWhatTheDatabaseLacks_data();
+}
+
+// Read a part at a time, with messages stored between the parts (as the storage thread does at
+// start): every pair stored before the first part is visited once, in the index's order, and
+// so is every pair stored later that comes after the cursor. An id that is not valid UTF-16
+// and ids sent by two senders are among them.
 void TestMessageJournal::everyStoredClientIdIsVisited()
 {
-    auto store = openStore();
-    QVERIFY(store);
+    QFETCH(bool, sqliteApi);
+    SqlStoreOptions options = dbOptions();
+    options.nativeApi = sqliteApi;
+    auto store = std::make_unique<SqlStore>(options);
+    QVERIFY(!hasError(store->open()));
+    QCOMPARE(store->usesNativeApi(), sqliteApi);
     bool ok = false;
     const StoredUser c = addUser(*store, u"c@example.com"_s, Role::Customer, &ok);
     const StoredUser a = addUser(*store, u"a@example.com"_s, Role::Admin, &ok);
     QVERIFY(ok);
-    QSet<std::pair<qint64, QString>> expected;
-    for (int batch = 0; batch < 5; ++batch) {
+    QSet<std::pair<qint64, QString>> before;
+    const auto store40 = [&](int batch, QSet<std::pair<qint64, QString>> *into) {
         QList<NewMessage> messages;
         for (int i = 0; i < 40; ++i) {
             const StoredUser &who = i % 2 ? a : c;
             messages.append(msg(who, c.threadId, u"m"_s));
             if (i == 7)
                 messages.last().clientId = u"ünïcødé-%1"_s.arg(batch);
-            expected.insert({ who.user.id, messages.last().clientId });
+            if (i == 8 || i == 9)
+                messages.last().clientId = u"shared-%1"_s.arg(batch);
+            if (batch == 0 && i == 10)
+                messages.last().clientId = QString(QChar(0xd800)) + u"lone"_s;
+            if (into)
+                into->insert({ who.user.id, messages.last().clientId });
         }
         send(*store, messages, &ok);
+    };
+    for (int batch = 0; batch < 5; ++batch) {
+        store40(batch, &before);
         QVERIFY(ok);
     }
-    QSet<std::pair<qint64, QString>> visited;
-    TAKE(done, store->forEachClientId([&](qint64 sender, QStringView clientId) {
-        visited.insert({ sender, clientId.toString() });
-    }));
-    QVERIFY(done);
-    QCOMPARE(visited, expected);
+    Store::ClientIdCursor cursor;
+    QList<std::pair<qint64, QString>> visited;
+    QSet<std::pair<qint64, QString>> storedBetween;
+    for (int part = 0; !cursor.done; ++part) {
+        QVERIFY(part < 100);
+        TAKE(done, store->forEachClientId(cursor, 7, [&](qint64 sender, QStringView clientId) {
+            visited.append({ sender, clientId.toString() });
+        }));
+        QVERIFY(done);
+        if (part % 5 == 2) {
+            store40(10 + part, &storedBetween);
+            QVERIFY(ok);
+        }
+    }
+    QSet<std::pair<qint64, QString>> unique;
+    for (const auto &pair : std::as_const(visited))
+        unique.insert(pair);
+    QCOMPARE(unique.size(), visited.size());
+    // Every pair stored before (the one not valid UTF-16 as SQLite gives it back).
+    for (const auto &pair : std::as_const(before)) {
+        if (pair.second.isValidUtf16())
+            QVERIFY2(unique.contains(pair), qPrintable(pair.second));
+    }
+    QCOMPARE(visited.size() - (unique & storedBetween).size(), before.size());
+    QVERIFY(!(unique & storedBetween).isEmpty());
+    // The read after the last part finds nothing more.
+    TAKE(
+        more, store->forEachClientId(cursor, 7, [&](qint64, QStringView) { QFAIL("read again"); }));
+    QVERIFY(more);
 }
 
 QTEST_GUILESS_MAIN(TestMessageJournal)

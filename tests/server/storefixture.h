@@ -115,6 +115,16 @@ protected:
             return nullptr;
         return store;
     }
+    // Through SQLite's own API or through QtSql only; nullptr when it did not open.
+    std::unique_ptr<SqlStore> openStoreThrough(bool sqliteApi)
+    {
+        SqlStoreOptions options = dbOptions();
+        options.nativeApi = sqliteApi;
+        auto store = std::make_unique<SqlStore>(options);
+        if (hasError(store->open()))
+            return nullptr;
+        return store;
+    }
     // Adds a user or fails the test; `ok` tells the caller to stop.
     StoredUser addUser(SqlStore &store, const QString &email, Role role, bool *ok)
     {

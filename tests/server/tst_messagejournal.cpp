@@ -154,10 +154,8 @@ void TestMessageJournal::replayStoresWhatTheDatabaseLacks_data()
 void TestMessageJournal::replayStoresWhatTheDatabaseLacks()
 {
     QFETCH(bool, sqliteApi);
-    SqlStoreOptions options = dbOptions();
-    options.nativeApi = sqliteApi;
-    auto store = std::make_unique<SqlStore>(options);
-    QVERIFY(!hasError(store->open()));
+    auto store = openStoreThrough(sqliteApi);
+    QVERIFY(store);
     QCOMPARE(store->usesNativeApi(), sqliteApi);
     bool ok = false;
     const StoredUser c = addUser(*store, u"c@example.com"_s, Role::Customer, &ok);
@@ -273,10 +271,8 @@ void TestMessageJournal::everyStoredClientIdIsVisited_data()
 void TestMessageJournal::everyStoredClientIdIsVisited()
 {
     QFETCH(bool, sqliteApi);
-    SqlStoreOptions options = dbOptions();
-    options.nativeApi = sqliteApi;
-    auto store = std::make_unique<SqlStore>(options);
-    QVERIFY(!hasError(store->open()));
+    auto store = openStoreThrough(sqliteApi);
+    QVERIFY(store);
     QCOMPARE(store->usesNativeApi(), sqliteApi);
     bool ok = false;
     const StoredUser c = addUser(*store, u"c@example.com"_s, Role::Customer, &ok);

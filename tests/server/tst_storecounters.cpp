@@ -35,10 +35,8 @@ void TestStoreCounters::largeBatchSpansStatements_data()
 void TestStoreCounters::largeBatchSpansStatements()
 {
     QFETCH(bool, sqliteApi);
-    SqlStoreOptions options = dbOptions();
-    options.nativeApi = sqliteApi;
-    auto store = std::make_unique<SqlStore>(options);
-    QVERIFY(!hasError(store->open()));
+    auto store = openStoreThrough(sqliteApi);
+    QVERIFY(store);
     // Debian's Qt plugin and this program link the same libsqlite3: the API path is taken.
     QCOMPARE(store->usesNativeApi(), sqliteApi);
     bool ok = false;

@@ -3,7 +3,6 @@
 
 #include "logging.h"
 #include "metrics/metrics.h"
-#include "store/greatestclientids.h"
 #include "store/logflusher.h"
 #include "store/messagejournal.h"
 

@@ -24,6 +24,8 @@ struct Committer::GreatestRead {
     Store::ClientIdCursor cursor;
     qint64 pairs = 0;
     QElapsedTimer took;
+
+    GreatestRead() { took.start(); }
 };
 
 bool Committer::journalsBatch(qsizetype batchSize) const
@@ -79,8 +81,6 @@ void Committer::readGreatest(const std::shared_ptr<GreatestRead> &read)
     Worker &w = *m_worker;
     if (!w.store)
         return; // closing
-    if (!read->took.isValid())
-        read->took.start();
     const auto done = w.store->forEachClientId(
         read->cursor, kClientIdsAtOnce, [&read](qint64 sender, QStringView clientId) {
             read->greatest->add(sender, clientId);
